@@ -1,0 +1,1 @@
+"""Support package of concurrency-kata: the swap seam, probes, the hygiene guard, the CLI."""

@@ -1,0 +1,94 @@
+"""Find what a test left running, and stop it.
+
+A test must not leave a non-daemon thread (it would keep the interpreter
+alive) or a child process behind. The guard snapshots both before a test and
+compares after its teardown; whatever is new gets a short grace period, then
+processes are killed and the test is failed with a list of the leftovers.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+import time
+from dataclasses import dataclass, field
+
+import psutil
+
+THREAD_GRACE = 1.0   # a thread that is finishing its last lines
+PROCESS_GRACE = 1.0  # a child that has exited but is not yet reaped
+
+
+@dataclass
+class Snapshot:
+    threads: set[threading.Thread] = field(default_factory=set)
+    children: set[int] = field(default_factory=set)
+
+    @classmethod
+    def take(cls) -> Snapshot:
+        return cls(set(threading.enumerate()), {child.pid for child in _children()})
+
+
+def _children() -> list[psutil.Process]:
+    try:
+        return psutil.Process().children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _infrastructure_pids() -> set[int]:
+    """Helpers multiprocessing starts once and keeps: not a test's doing."""
+    pids = set()
+    from multiprocessing import forkserver, resource_tracker
+
+    for pid in (getattr(forkserver._forkserver, "_forkserver_pid", None),
+                getattr(resource_tracker._resource_tracker, "_pid", None)):
+        if pid:
+            pids.add(pid)
+    return pids
+
+
+def leaked_threads(before: Snapshot) -> list[threading.Thread]:
+    deadline = time.monotonic() + THREAD_GRACE
+    leaked = []
+    for thread in threading.enumerate():
+        if thread in before.threads or thread.daemon or thread is threading.current_thread():
+            continue
+        thread.join(max(deadline - time.monotonic(), 0))
+        if thread.is_alive():
+            leaked.append(thread)
+    return leaked
+
+
+def reap_leaked_processes(before: Snapshot) -> list[str]:
+    """Kill the children a test left behind; describe each one killed."""
+    multiprocessing.active_children()  # joins finished multiprocessing children
+    spared = before.children | _infrastructure_pids()
+    fresh = [child for child in _children() if child.pid not in spared]
+    if not fresh:
+        return []
+    _, alive = psutil.wait_procs(fresh, timeout=PROCESS_GRACE)
+    described = []
+    for child in alive:
+        try:
+            described.append(f"pid {child.pid} ({' '.join(child.cmdline())[:80] or child.name()})")
+            child.kill()
+        except psutil.Error:
+            continue
+    psutil.wait_procs(alive, timeout=PROCESS_GRACE)
+    multiprocessing.active_children()
+    return described
+
+
+def stray_non_daemon_threads() -> list[threading.Thread]:
+    main = threading.main_thread()
+    return [t for t in threading.enumerate() if t is not main and not t.daemon and t.is_alive()]
+
+
+def exit_now(status: int) -> None:
+    """Leave even though a stuck thread would keep the interpreter waiting forever."""
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)

@@ -1,0 +1,167 @@
+"""The kata's pytest plugin, loaded by the root conftest.py.
+
+Options choose the tree under test and the multiprocessing start method;
+fixtures hand tests their probes; hooks turn a stub's NotImplementedError into
+one readable line, fail a test that leaks threads or processes, and make sure
+the run exits even when a student's thread is stuck for good.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+from pathlib import Path
+
+import pytest
+
+from kata import hygiene, registry, trees
+from kata.probes import LockSpy
+from kata.results import ResultLog
+from kata.timeline import Timeline
+
+START_METHODS = ("fork", "forkserver", "spawn")
+START_METHOD_ENV = "KATA_START_METHOD"
+_LEAKS = pytest.StashKey[list]()
+_BEFORE = pytest.StashKey[hygiene.Snapshot]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("kata", "concurrency-kata")
+    group.addoption("--solutions", action="store_true",
+                    help="test the reference solutions instead of exercises/")
+    group.addoption("--impl", metavar="PATH", type=Path,
+                    help="test the tree at PATH, laid out like exercises/ (PATH/<topic>/<topic>.py)")
+    group.addoption("--start-method", choices=START_METHODS,
+                    help="multiprocessing start method for the process topics (default: the platform's)")
+    group.addoption("--kata-log", metavar="FILE", type=Path,
+                    help="append one JSON line per finished test to FILE")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    solutions, impl = config.getoption("solutions"), config.getoption("impl")
+    if solutions and impl:
+        raise pytest.UsageError("choose one of --solutions and --impl, not both")
+    if impl is not None and not impl.is_dir():
+        raise pytest.UsageError(f"--impl {impl}: no such directory")
+    trees.select(trees.SOLUTIONS if solutions else impl or trees.EXERCISES)
+    method = config.getoption("start_method")
+    if method:
+        os.environ[START_METHOD_ENV] = method
+    log = config.getoption("kata_log")
+    if log is not None and not hasattr(config, "workerinput"):  # the xdist controller writes it
+        config.pluginmanager.register(ResultLog(log), "kata-result-log")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    method = os.environ.get(START_METHOD_ENV) or multiprocessing.get_start_method(allow_none=True) or \
+        multiprocessing.get_context().get_start_method()
+    return [f"kata: testing {trees.selected()} (start method: {method})"]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        topic = topic_of(item)
+        if topic is None:
+            continue
+        marker = item.get_closest_marker("task")
+        if marker is None:
+            raise pytest.UsageError(f"{item.nodeid}: every exercise test needs @pytest.mark.task(N)")
+        registry.get(topic).task(marker.args[0])  # fails loudly on a task the registry lacks
+
+
+def topic_of(item: pytest.Item) -> str | None:
+    """The topic an exercise test belongs to, from its directory under exercises/."""
+    path = Path(item.path)
+    if path.parent.parent == trees.EXERCISES and path.name == f"test_{path.parent.name}.py":
+        return path.parent.name
+    return None
+
+
+# -- fixtures ---------------------------------------------------------------
+
+@pytest.fixture
+def start_method() -> str:
+    return os.environ.get(START_METHOD_ENV) or multiprocessing.get_context().get_start_method()
+
+
+@pytest.fixture
+def mp_context(start_method):
+    """The multiprocessing context chosen with --start-method."""
+    return multiprocessing.get_context(start_method)
+
+
+@pytest.fixture
+def lock_spy() -> LockSpy:
+    return LockSpy()
+
+
+@pytest.fixture
+def timeline() -> Timeline:
+    return Timeline()
+
+
+# -- a stub fails in one line ---------------------------------------------------
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    try:
+        return (yield)
+    except NotImplementedError as exc:
+        message = str(exc) or "not implemented yet"
+    pytest.fail(message, pytrace=False)  # outside the except: no chained traceback
+
+
+# -- hygiene: nothing outlives its test ----------------------------------------
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Exercise tests only: the kata's own self-checks keep session-wide helpers.
+    if topic_of(item) is not None:
+        item.stash[_BEFORE] = hygiene.Snapshot.take()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem):
+    try:
+        return (yield)
+    finally:
+        before = item.stash.get(_BEFORE, None)
+        if before is not None:
+            item.stash[_LEAKS] = _leaks_since(before)
+
+
+def _leaks_since(before: hygiene.Snapshot) -> list[str]:
+    leaks = [f"thread {t.name!r} (non-daemon) is still running" for t in hygiene.leaked_threads(before)]
+    leaks += [f"child process {what} was still running and has been killed"
+              for what in hygiene.reap_leaked_processes(before)]
+    return leaks
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    report = yield
+    leaks = item.stash.get(_LEAKS, None)
+    if call.when == "teardown" and leaks:
+        report.outcome = "failed"
+        report.longrepr = (
+            "this test left work running after it ended:\n"
+            + "\n".join(f"  - {leak}" for leak in leaks)
+            + "\nhint: join every thread and process you start (or use a with-block for pools)"
+        )
+    return report
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[_EXIT_STATUS] = int(exitstatus)
+
+
+_EXIT_STATUS = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    stuck = hygiene.stray_non_daemon_threads()
+    if stuck and not hasattr(config, "workerinput"):
+        names = ", ".join(repr(t.name) for t in stuck)
+        print(f"\nkata: thread(s) {names} never finished; exiting without waiting for them")
+        hygiene.exit_now(config.stash.get(_EXIT_STATUS, 1))

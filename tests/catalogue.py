@@ -1,0 +1,15 @@
+"""The known-mistakes catalogue: tests/mistakes/<topic>.py, one MISTAKES tuple per topic."""
+from __future__ import annotations
+
+import importlib
+
+from kata import registry
+from kata.mistakes import Mistake
+
+
+def mistakes(topic: str) -> tuple[Mistake, ...]:
+    return importlib.import_module(f"tests.mistakes.{topic}").MISTAKES
+
+
+def all_cases() -> list[tuple[str, Mistake]]:
+    return [(topic, mistake) for topic in registry.names() for mistake in mistakes(topic)]
