@@ -1,0 +1,36 @@
+"""The ``kata`` command. Each subcommand lives in its own module, imported only when used."""
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+# name -> (module with main(argv) -> int, one-line help)
+COMMANDS = {
+    "list": ("kata.commands.listing", "the topics in teaching order, with their tasks"),
+    "bench": ("kata.benchmarks", "run a benchmark: `kata bench topics` or `kata bench gil`"),
+    "grade": ("kata.grader", "grade a submission and write results.json"),
+    "sshd": ("kata.sshd", "start the kata's SSH server in the foreground, to try by hand"),
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = argparse.ArgumentParser(prog="kata", description="concurrency-kata: learn processes and threads")
+    parser.add_argument("command", choices=sorted(COMMANDS), help="; ".join(
+        f"{name}: {about}" for name, (_, about) in COMMANDS.items()))
+    parser.add_argument("args", nargs=argparse.REMAINDER)
+    options = parser.parse_args(argv[:1] or ["list"])
+    module_name, _ = COMMANDS[options.command]
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        print(f"kata {options.command}: not available in this version", file=sys.stderr)
+        return 2
+    return module.main(argv[1:]) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

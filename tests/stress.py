@@ -1,0 +1,74 @@
+"""Run a topic's verdicts many times, optionally with both cores kept busy.
+
+    python -m tests.stress locks --runs 50 --load            # solutions, then every catalogued mistake
+    python -m tests.stress locks --runs 50 --only solutions --start-method spawn -n 2
+
+Prints, per tree, how many runs gave the expected verdict: solutions must pass
+every run, each mistake must fail every run with its message.
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
+
+from kata import engine, trees
+from tests.catalogue import mistakes
+
+
+@contextmanager
+def busy_cores(count: int):
+    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for loop in loops:
+            loop.kill()
+            loop.wait()
+
+
+def verdicts(topic, tree, runs, start_method, extra, check, parallel):
+    def one(_):
+        return check(engine.run_topic(topic, tree, start_method=start_method, extra_args=extra))
+    with ThreadPoolExecutor(max_workers=parallel) as pool:
+        return list(pool.map(one, range(runs)))
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("topic")
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--load", action="store_true", help="keep both cores busy with two spinning processes")
+    parser.add_argument("--only", help="'solutions' or one mistake's name")
+    parser.add_argument("--start-method", choices=("fork", "forkserver", "spawn"))
+    parser.add_argument("-n", dest="workers", help="pass -n to pytest (xdist) for the solution runs")
+    parser.add_argument("--parallel", type=int, default=1, help="runs at once (default 1)")
+    options = parser.parse_args(argv)
+    topic = options.topic
+    bad = 0
+    with busy_cores(2 if options.load else 0), tempfile.TemporaryDirectory() as scratch:
+        if options.only in (None, "solutions"):
+            extra = ("-n", options.workers) if options.workers else ()
+            ok = verdicts(topic, trees.SOLUTIONS, options.runs, options.start_method, extra,
+                          lambda run: run.returncode == 0 and bool(run.records) and not run.failed,
+                          options.parallel)
+            print(f"{topic} solutions: passed {sum(ok)}/{len(ok)}", flush=True)
+            bad += ok.count(False)
+        for mistake in mistakes(topic):
+            if options.only not in (None, mistake.name):
+                continue
+            tree = mistake.build(topic, trees.module_path(trees.SOLUTIONS, topic), Path(scratch))
+            ok = verdicts(topic, tree, options.runs, mistake.start_method or options.start_method, (),
+                          lambda run: any(mistake.expect in r["output"] for r in run.failed),
+                          options.parallel)
+            print(f"{topic} mistake {mistake.name}: caught with its message {sum(ok)}/{len(ok)}", flush=True)
+            bad += ok.count(False)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
