@@ -47,12 +47,14 @@ def main(argv=None) -> int:
     parser.add_argument("--start-method", choices=("fork", "forkserver", "spawn"))
     parser.add_argument("-n", dest="workers", help="pass -n to pytest (xdist) for the solution runs")
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (default 1)")
+    parser.add_argument("-k", dest="keyword", help="pass -k to pytest: only the tests that matter here")
     options = parser.parse_args(argv)
     topic = options.topic
     bad = 0
+    keyword = ("-k", options.keyword) if options.keyword else ()
     with busy_cores(2 if options.load else 0), tempfile.TemporaryDirectory() as scratch:
         if options.only in (None, "solutions"):
-            extra = ("-n", options.workers) if options.workers else ()
+            extra = keyword + (("-n", options.workers) if options.workers else ())
             ok = verdicts(topic, trees.SOLUTIONS, options.runs, options.start_method, extra,
                           lambda run: run.returncode == 0 and bool(run.records) and not run.failed,
                           options.parallel)
@@ -62,7 +64,7 @@ def main(argv=None) -> int:
             if options.only not in (None, mistake.name):
                 continue
             tree = mistake.build(topic, trees.module_path(trees.SOLUTIONS, topic), Path(scratch))
-            ok = verdicts(topic, tree, options.runs, mistake.start_method or options.start_method, (),
+            ok = verdicts(topic, tree, options.runs, mistake.start_method or options.start_method, keyword,
                           lambda run: any(mistake.expect in r["output"] for r in run.failed),
                           options.parallel)
             print(f"{topic} mistake {mistake.name}: caught with its message {sum(ok)}/{len(ok)}", flush=True)
