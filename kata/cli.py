@@ -8,6 +8,7 @@ import sys
 # name -> (module with main(argv) -> int, one-line help)
 COMMANDS = {
     "list": ("kata.commands.listing", "the topics in teaching order, with their tasks"),
+    "docs": ("kata.docs", "rewrite the tables in README.md and GRADING.md from the registry"),
     "bench": ("kata.benchmarks", "run a benchmark: `kata bench topics` or `kata bench gil`"),
     "grade": ("kata.grader", "grade a submission and write results.json"),
     "sshd": ("kata.sshd", "start the kata's SSH server in the foreground, to try by hand"),

@@ -49,7 +49,7 @@ class Timeline:
         if not spans:
             return "  (nothing ran)"
         cell = 3  # characters per tick: wide enough to read, narrow enough for many workers
-        width = cell * (max(end if end is not None else start + 1 for start, end in spans.values()) + 1)
+        width = cell * max(end if end is not None else start + 1 for start, end in spans.values())
         label = max(len(name) for name in spans)
         lines = []
         for name, (start, end) in sorted(spans.items(), key=lambda item: item[1][0]):

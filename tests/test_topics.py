@@ -12,7 +12,8 @@ import inspect
 
 import pytest
 
-from kata import bounds, registry, trees
+from kata import bounds, points, registry, trees
+from kata.points import test_tasks
 from tests.catalogue import all_cases, mistakes
 
 TOPICS = registry.names()
@@ -113,20 +114,10 @@ def test_the_stub_keeps_its_todos_and_docstrings(topic):
     assert not missing, f"{path}: public definitions without a docstring: {missing}"
 
 
-def task_numbers_in(test_file) -> dict[str, int]:
-    tasks = {}
-    for node in ast.parse(test_file.read_text(encoding="utf-8")).body:
-        if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-            for decorator in node.decorator_list:
-                if (isinstance(decorator, ast.Call) and ast.unparse(decorator.func) == "pytest.mark.task"):
-                    tasks[node.name] = decorator.args[0].value
-    return tasks
-
-
 @pytest.mark.parametrize("topic", TOPICS)
 def test_every_task_has_tests_and_a_lesson(topic):
     entry = registry.get(topic)
-    tasks = task_numbers_in(trees.EXERCISES / topic / f"test_{topic}.py")
+    tasks = test_tasks(points.test_file(topic))
     covered = set(tasks.values())
     numbers = {task.number for task in entry.tasks}
     assert covered == numbers, f"{topic}: registry tasks {sorted(numbers)}, tests cover {sorted(covered)}"

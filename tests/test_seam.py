@@ -1,0 +1,55 @@
+"""The seam and the guard: whatever a tree does, every test gets a clear verdict and nothing survives."""
+import psutil
+import pytest
+
+from kata import engine, trees
+from kata.mistakes import Mistake
+
+SOLUTION = trees.module_path(trees.SOLUTIONS, "locks")
+
+
+def hostile(tmp_path, name, *edits, whole=None):
+    if whole is not None:
+        module = tmp_path / name / "locks" / "locks.py"
+        module.parent.mkdir(parents=True)
+        module.write_text(whole)
+        return tmp_path / name
+    return Mistake(name, edits, expect="").build("locks", SOLUTION, tmp_path)
+
+
+@pytest.mark.parametrize("source, says", [
+    ("def broken(:\n", "SyntaxError"),
+    ("raise RuntimeError('boom at import')\n", "RuntimeError: boom at import"),
+    ("import sys\nsys.exit(3)\n", "SystemExit: 3"),
+])
+def test_a_module_that_fails_to_import_fails_every_test_with_the_reason(tmp_path, source, says):
+    run = engine.run_topic("locks", hostile(tmp_path, "broken", whole=source))
+    assert run.records and not run.passed
+    assert all("failed to import" in r["output"] and says in r["output"] for r in run.records), run.output[-2000:]
+
+
+def test_a_missing_module_is_named(tmp_path):
+    (tmp_path / "empty").mkdir()
+    run = engine.run_topic("locks", tmp_path / "empty")
+    assert run.records and all("no module for topic 'locks'" in r["output"] for r in run.records)
+
+
+def test_a_leaked_thread_fails_its_test_and_the_run_still_exits(tmp_path):
+    tree = hostile(tmp_path, "leaky", ("        self.value = 0\n", "        self.value = 0\n"
+                                       "        threading.Thread(target=threading.Event().wait, name='stuck').start()\n"))
+    run = engine.run_topic("locks", tree, hard_limit=120)
+    assert run.returncode == 1, f"pytest should exit 1 after reporting, not hang: {run.output[-2000:]}"
+    leaks = [r for r in run.failed if "thread 'stuck' (non-daemon) is still running" in r["output"]]
+    assert leaks, run.output[-2000:]
+
+
+def test_a_leaked_child_process_is_killed_and_fails_its_test(tmp_path):
+    tree = hostile(tmp_path, "spawner", ("        self.value = 0\n", "        self.value = 0\n"
+                                         "        import subprocess; subprocess.Popen(['sleep', '300'])\n"))
+    before = {p.pid for p in psutil.process_iter()}
+    run = engine.run_topic("locks", tree)
+    assert any("child process" in r["output"] and "has been killed" in r["output"] for r in run.failed), \
+        run.output[-2000:]
+    survivors = [p for p in psutil.process_iter(["cmdline"])
+                 if p.pid not in before and p.info["cmdline"] == ["sleep", "300"]]
+    assert not survivors, f"leaked processes survived the run: {survivors}"
