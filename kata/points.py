@@ -12,7 +12,7 @@ from pathlib import Path
 from kata import registry, trees
 
 
-def test_tasks(test_file: Path) -> dict[str, int]:
+def marked_tasks(test_file: Path) -> dict[str, int]:
     """Test function name -> task number, for every marked test in the file."""
     tasks = {}
     for node in ast.parse(test_file.read_text(encoding="utf-8")).body:
@@ -29,12 +29,12 @@ def test_file(topic: str) -> Path:
 
 def topic_points(topic: str) -> list[tuple[registry.Task, int]]:
     """(task, number of tests) for each task of the topic, in order."""
-    counts = Counter(test_tasks(test_file(topic)).values())
+    counts = Counter(marked_tasks(test_file(topic)).values())
     return [(task, counts[task.number]) for task in registry.get(topic).tasks]
 
 
 def points_for(topic: str, test_name: str) -> int:
     """Points of one test, by its function name (a parametrized test's id is stripped)."""
     base = test_name.split("[", 1)[0]
-    number = test_tasks(test_file(topic)).get(base)
+    number = marked_tasks(test_file(topic)).get(base)
     return registry.get(topic).task(number).points if number is not None else 1

@@ -13,7 +13,7 @@ import inspect
 import pytest
 
 from kata import bounds, points, registry, trees
-from kata.points import test_tasks
+from kata.points import marked_tasks
 from tests.catalogue import all_cases, mistakes
 
 TOPICS = registry.names()
@@ -117,7 +117,7 @@ def test_the_stub_keeps_its_todos_and_docstrings(topic):
 @pytest.mark.parametrize("topic", TOPICS)
 def test_every_task_has_tests_and_a_lesson(topic):
     entry = registry.get(topic)
-    tasks = test_tasks(points.test_file(topic))
+    tasks = marked_tasks(points.test_file(topic))
     covered = set(tasks.values())
     numbers = {task.number for task in entry.tasks}
     assert covered == numbers, f"{topic}: registry tasks {sorted(numbers)}, tests cover {sorted(covered)}"
