@@ -1,0 +1,82 @@
+"""The build-it classes of the reference solutions pass CPython's own semantics suites.
+
+``test.lock_tests`` and ``test.test_queue`` ship with CPython (not with every
+distribution's Python): where they are missing, these checks skip. Tests of
+private or CPython-only details are left out, each with its reason.
+"""
+from __future__ import annotations
+
+import fnmatch
+import importlib
+import importlib.util
+import io
+import queue
+import types
+import unittest
+
+import pytest
+
+from kata import registry, trees
+
+# Private or CPython-only details a drop-in written in Python need not copy.
+PRIVATE = {
+    "test_repr": "the exact repr text is CPython's",
+    "test_locked_repr": "the exact repr text is CPython's",
+    "test_repr_count": "the exact repr text is CPython's",
+    "test_at_fork_reinit": "_at_fork_reinit is a private CPython hook",
+    "test_weakref_exists": "weak-referenceability of C lock objects",
+    "test_weakref_deleted": "weak-referenceability of C lock objects",
+    "test__is_owned": "_is_owned is private",
+    "test_recursion_count": "_recursion_count is private",
+    "test_release_save_unacquired": "_release_save is private",
+    "test_release_unacquired": "C-level detail of the private _release_save protocol",
+    "test_different_thread": "lock_tests' own helper behaviour on private API",
+}
+
+# topic, class name, suite module, suite class, attribute the suite reads, extra exclusions
+SUITES = (
+    ("deadlocks", "RLock", "test.lock_tests", "RLockTests", "locktype", {}),
+    ("semaphores", "Semaphore", "test.lock_tests", "SemaphoreTests", "semtype", {}),
+    ("semaphores", "BoundedSemaphore", "test.lock_tests", "BoundedSemaphoreTests", "semtype", {}),
+    ("events", "Event", "test.lock_tests", "EventTests", "eventtype", {}),
+    ("queues", "Queue", "test.test_queue", "QueueTest", "queue",
+     {"*shutdown*": "Queue.shutdown() (new in 3.13) is beyond the API the kata asks for"}),
+)
+
+
+def solution_class(topic: str, name: str):
+    path = trees.module_path(trees.SOLUTIONS, topic)
+    spec = importlib.util.spec_from_file_location(f"stdlib_suite_{topic}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, name)
+
+
+def bind(attribute: str, cls):
+    if attribute == "queue":  # test_queue reads Queue, Full and Empty from a module attribute
+        return types.SimpleNamespace(Queue=cls, Full=queue.Full, Empty=queue.Empty)
+    return staticmethod(cls)
+
+
+@pytest.mark.parametrize(
+    "topic, name, suite_module, suite_class, attribute, extra",
+    [case for case in SUITES if case[0] in registry.names()],
+    ids=lambda value: value if isinstance(value, str) and value[:1].isupper() and "." not in value else None,
+)
+def test_the_reference_class_passes_the_stdlib_suite(topic, name, suite_module, suite_class, attribute, extra):
+    try:
+        suite_base = getattr(importlib.import_module(suite_module), suite_class)
+    except ImportError:
+        pytest.skip(f"{suite_module} is not installed with this Python")
+    left_out = {**PRIVATE, **extra}
+    members = {attribute: bind(attribute, solution_class(topic, name))}
+    members.update({test: None for test in dir(suite_base)
+                    if any(fnmatch.fnmatch(test, pattern) for pattern in left_out)})
+    case = type(f"Kata{suite_class}", (suite_base, unittest.TestCase), members)
+    stream = io.StringIO()
+    result = unittest.TextTestRunner(stream=stream, verbosity=1).run(
+        unittest.defaultTestLoader.loadTestsFromTestCase(case))
+    assert result.testsRun > 0, f"no stdlib test ran for {topic}.{name}"
+    assert result.wasSuccessful(), (
+        f"solutions/{topic}: {name} fails {len(result.failures) + len(result.errors)} of "
+        f"{result.testsRun} tests of {suite_module}.{suite_class}:\n{stream.getvalue()[-4000:]}")
