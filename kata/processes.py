@@ -1,0 +1,131 @@
+"""Child-side probes and parent-side helpers for the processes topic (and daemons).
+
+The functions here run inside child processes, so they are module-level
+functions of a module every child can import by its dotted name: under spawn
+and forkserver a child re-imports its target, it never inherits it.
+
+``WatchedProcess`` classes (one per start method) are real processes that also
+tell the test whether join() was called, and open a gate when it is, so a
+child can be kept running exactly until the code under test joins it.
+"""
+from __future__ import annotations
+
+import os
+import queue
+import sys
+from multiprocessing import context
+
+from kata import bounds
+
+NOTHING = object()  # what receive() returns when a child ended without sending anything
+
+
+# -- targets that run in the child ---------------------------------------------
+
+def echo(*args, reply, **kwargs):
+    """Send back who ran this and with which arguments (``reply`` itself is left out)."""
+    reply.put({"pid": os.getpid(), "ppid": os.getppid(), "args": args, "kwargs": kwargs})
+
+
+def finish(gate, outcome):
+    """Wait for ``gate``, then end as ``outcome`` says: "return", "raise", or an exit status for sys.exit()."""
+    gate.wait(bounds.HANG)
+    if outcome == "raise":
+        raise RuntimeError("raised on purpose by the test's child (this traceback is expected)")
+    if outcome != "return":
+        sys.exit(outcome)
+
+
+def hold(started, gate, reply=None):
+    """Report the pid, signal ``started``, then stay alive until ``gate`` opens (or forever if it never does)."""
+    if reply is not None:
+        reply.put(os.getpid())
+    started.set()
+    while not gate.wait(bounds.HANG):
+        pass
+
+
+def whoami(item):
+    """The work for compute_in_child: what ran it, and the item back."""
+    return {"pid": os.getpid(), "item": item}
+
+
+def blob(size):
+    """A result too large for a pipe's buffer: the child cannot end until somebody reads it."""
+    return b"k" * size
+
+
+# -- parent side -----------------------------------------------------------------
+
+def receive(channel, process, timeout: float = bounds.HANG):
+    """The first item a child sends on ``channel`` (a Queue), or NOTHING if the child ends without one.
+
+    Returns as soon as the item arrives; only a child that sends nothing makes
+    this wait, until it has ended (plus a moment for the pipe) or ``timeout``.
+    """
+    waited, step = 0.0, 0.05
+    while waited < timeout:
+        try:
+            return channel.get(timeout=step)
+        except queue.Empty:
+            waited += step
+        if process is not None and process.exitcode is not None:
+            try:
+                return channel.get(timeout=step)
+            except queue.Empty:
+                return NOTHING
+    return NOTHING
+
+
+def cleanup(*processes) -> None:
+    """Kill and join whatever the test started, whatever state it is in."""
+    for process in processes:
+        if process is None or getattr(process, "_popen", None) is None:
+            continue
+        if process.exitcode is None:
+            process.kill()
+        process.join(bounds.HANG)
+
+
+def pickling_error(exc: BaseException) -> bool:
+    """Whether ``exc`` is start() failing to send a lambda, closure or local class to a child."""
+    import pickle
+
+    text = str(exc).lower()
+    return isinstance(exc, (pickle.PicklingError, AttributeError, TypeError)) and (
+        "pickle" in text or "local object" in text or "lambda" in text)
+
+
+class _JoinWatch:
+    """Records join() calls and opens ``gate`` (a ctx.Event) before waiting."""
+
+    def __init__(self, *args, gate=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._gate = gate
+        self.join_calls = 0
+
+    def join(self, timeout=None):
+        self.join_calls += 1
+        if self._gate is not None:
+            self._gate.set()
+        super().join(timeout)
+
+
+class WatchedForkProcess(_JoinWatch, context.ForkProcess):
+    pass
+
+
+class WatchedSpawnProcess(_JoinWatch, context.SpawnProcess):
+    pass
+
+
+class WatchedForkServerProcess(_JoinWatch, context.ForkServerProcess):
+    pass
+
+
+_WATCHED = {"fork": WatchedForkProcess, "spawn": WatchedSpawnProcess, "forkserver": WatchedForkServerProcess}
+
+
+def watched_process(ctx, target, args=(), gate=None):
+    """A not-yet-started process of ``ctx``'s start method whose join() the test can see."""
+    return _WATCHED[ctx.get_start_method()](target=target, args=args, gate=gate)
