@@ -32,12 +32,118 @@ class Topic:
 
 
 TOPICS: tuple[Topic, ...] = (
-    # processes
-    # join
+    Topic(
+        name="processes",
+        title="Child processes with multiprocessing.Process",
+        sections="1.1, 1.3",
+        tasks=(
+            Task(1, "Run a function in a child process", 1, (
+                "ctx.Process(target=..., args=..., kwargs=...) describes the child; start() creates it.",
+                "args is a tuple of positional arguments: (item,) with the comma — (item) is just item.",
+                "run() calls the target in the current process; only start() makes a new one.",
+            )),
+            Task(2, "Look at a process before, during and after", 1, (
+                "pid and exitcode are None until the process has been started, and exitcode until it has ended.",
+                "is_alive is a method: call it, is_alive(), or you get the method object, which is always true.",
+            )),
+            Task(3, "Read how a process ended", 1, (
+                "exitcode is None while the process runs; join() first, then read it.",
+                "0: returned; 1: an uncaught exception; N: sys.exit(N); -N: ended by signal N.",
+                "terminate() only sends SIGTERM; join() afterwards waits until the process is gone and reaps it.",
+            )),
+            Task(4, "Send a result back to the parent", 2, (
+                "Processes share no memory: a variable the child sets stays in the child.",
+                "Pass a ctx.Queue to a module-level target as an argument; the child put()s the result there.",
+                "get() the result before join(): a child whose large result nobody reads cannot end.",
+            )),
+            Task(5, "A Process subclass with its own run()", 2, (
+                "Subclass multiprocessing.Process and override run(); start() calls run() in the child.",
+                "Call super().__init__() first in your __init__, so the Process part of the object exists.",
+            )),
+        ),
+    ),
+    Topic(
+        name="join",
+        title="Waiting for workers with join()",
+        sections="1.2, 2.3",
+        tasks=(
+            Task(1, "Start them all, then join them all", 2, (
+                "join() waits until that one worker has finished.",
+                "start(); join(); start(); join() runs the workers one after another: a plain loop, "
+                "paid for with threads.",
+                "Two loops: one that starts every thread, then one that joins every thread.",
+            )),
+            Task(2, "The same with processes", 2, (
+                "A Process has the same start() and join() as a Thread.",
+                "Make every child with mp_context.Process(target=work, args=(label, *common_args)); the "
+                "target must be a module-level function, which work already is.",
+                "After join(), process.exitcode holds how the child ended: 0 when all went well.",
+            )),
+            Task(3, "Wait with a limit: join(timeout) and is_alive()", 2, (
+                "join(timeout) returns after at most timeout seconds, whether or not the worker has finished.",
+                "join() always returns None: it never tells you which of the two happened.",
+                "Ask worker.is_alive() after the join(timeout): still alive means the wait ran out.",
+            )),
+        ),
+    ),
     # daemons
-    # process_locks
+    Topic(
+        name="process_locks",
+        title="Process locks: one file, many processes",
+        sections="1.5",
+        tasks=(
+            Task(1, "Keep a worker's lines together", 1, (
+                "Another process can write between your two lines unless a lock keeps it out.",
+                "Open the file in append mode, write the first line and flush() it, call between(), "
+                "then write and flush the second.",
+                "Put both writes and the call to between() inside one `with lock:` block.",
+            )),
+            Task(2, "One lock, passed to every process", 2, (
+                "Processes share no memory: a lock reaches a child only as a Process argument.",
+                "Call lock_factory() once, in the parent, before the loop that makes the processes.",
+                "A module-level lock works under fork only: spawn and forkserver import the module afresh "
+                "in each child, and each gets its own lock.",
+                "Start every process first, then join them all; return [p.exitcode for p in processes].",
+            )),
+            Task(3, "A counter in shared memory", 2, (
+                "A multiprocessing.Value lives in shared memory; pass the Value itself to each child.",
+                "counter.value += 1 is a read and a write, each locked on its own: another process fits in between.",
+                "Hold `with counter.get_lock():` across the read, between() and the write.",
+            )),
+        ),
+    ),
     # ssh
-    # threads
+    Topic(
+        name="threads",
+        title="Starting threads: a function, a Thread subclass, shared memory",
+        sections="2.1, 2.2",
+        tasks=(
+            Task(1, "A thread from a function", 1, (
+                "threading.Thread(target=..., args=..., name=...) only describes the thread; start() runs it.",
+                "target takes the function itself, not a call: target=work, never target=work(label).",
+                "args must be a tuple: (label,) with the comma; (label) is just label in brackets.",
+                "Return the thread once started; the caller joins it when it wants to wait.",
+            )),
+            Task(2, "A thread from a Thread subclass", 2, (
+                "A subclass that defines __init__ must let threading.Thread set itself up: "
+                "super().__init__(name=label) comes first.",
+                "Put the work in run(); the inherited start() makes the new thread and calls run() inside it.",
+                "Overriding start() runs your code in the caller's thread: no new thread is ever made.",
+            )),
+            Task(3, "Names and current_thread()", 1, (
+                "threading.current_thread() is the thread running that very line.",
+                "threading.main_thread() is always the main thread, whoever asks.",
+                "A thread's ident is what threading.get_ident() returns inside it.",
+            )),
+            Task(4, "Threads share memory; a child process has its own", 2, (
+                "A thread runs inside your process: it sees and changes the very objects you gave it.",
+                "A child process works on a copy (fork copies memory, spawn and forkserver pickle the "
+                "arguments): its changes never come back.",
+                "Make the child with mp_context.Process(target=work, args=(data,)); start(), join(), "
+                "then return process.exitcode.",
+            )),
+        ),
+    ),
     Topic(
         name="locks",
         title="Mutual exclusion with threading.Lock",
@@ -71,11 +177,135 @@ TOPICS: tuple[Topic, ...] = (
         ),
     ),
     # gil
-    # deadlocks
+    Topic(
+        name="deadlocks",
+        title="Deadlocks, lock order and the re-entrant lock",
+        sections="2.7",
+        tasks=(
+            Task(1, "Take two locks in one global order", 2, (
+                "Two threads that take the same two locks in opposite orders can each hold one and wait "
+                "forever for the other.",
+                "If every thread takes its locks in the same order, nobody can hold the second while "
+                "waiting for the first.",
+                "first, second = sorted((source, target), key=lambda account: account.name), then "
+                "`with first.lock:` ... between() ... `with second.lock:` move the money.",
+            )),
+            Task(2, "Detect with a timeout, and back off", 2, (
+                "target.lock.acquire(timeout=timeout) returns False instead of waiting forever.",
+                "On False, give the first lock back before you wait: holding it while backing off keeps "
+                "the other thread stuck.",
+                "A loop of attempts: `with source.lock:` try the second lock; on success move the money and "
+                "return the attempt number; after the with-block call backoff(attempt) and go round again.",
+            )),
+            Task(3, "An RLock from a Lock: owner and count", 2, (
+                "A re-entrant lock remembers who holds it (threading.get_ident()) and how many times.",
+                "In acquire(): if you are the owner, count += 1 and return True; otherwise take the "
+                "underlying lock (pass blocking and timeout on), then become the owner with count 1.",
+                "In release(): count -= 1; only at zero forget the owner and release the underlying lock.",
+            )),
+            Task(4, "Only the owner releases", 2, (
+                "threading.RLock raises RuntimeError when a thread that does not own it calls release().",
+                "Check `self._owner != threading.get_ident()` first thing in release().",
+                "A thread that does not own the lock waits on the underlying lock, so "
+                "self._lock.acquire(blocking, timeout) gives it the same try and timeout behaviour.",
+            )),
+            Task(5, "A recursive function guarded by one lock", 1, (
+                "add_nested() holds the lock and calls add_nested() and add(), which take it again.",
+                "A plain Lock makes the thread wait for itself; an RLock lets its owner in again.",
+                "self._lock = (lock_factory or RLock)(), and `with self._lock:` in both methods.",
+            )),
+        ),
+    ),
     # semaphores
-    # events
+    Topic(
+        name="events",
+        title="Events: one thread tells the others to go",
+        sections="2.9",
+        tasks=(
+            Task(1, "An Event built from a Condition", 2, (
+                "An Event is a flag plus a Condition: the flag says whether it is set, the Condition lets "
+                "threads sleep until it changes.",
+                "Make the condition once, in __init__: self._cond = condition_factory(). Change the flag "
+                "only while holding it (`with self._cond:`).",
+                "set() must wake every sleeper: notify_all(), not notify().",
+                "wait(): if the flag is set, return True; otherwise return self._cond.wait(timeout) — its "
+                "result says whether set() woke you, even if clear() ran since.",
+            )),
+            Task(2, "Cars wait for green", 1, (
+                "Each car is a thread: green.wait(), then cross(name).",
+                "Don't loop on green.is_set() with a sleep: wait() blocks without burning the CPU and wakes "
+                "the moment the light changes.",
+                "Return the started threads without joining them: they are waiting for a green light that "
+                "only the caller can give.",
+            )),
+            Task(3, "A client that retries, then gives up", 1, (
+                "Count the tries: `while not ready.is_set():` check the count, then ready.wait(timeout).",
+                "A wait() without a timeout never gives up; pass timeout every time.",
+                "attempts=3 means exactly three waits before ConnectionError: check where the count is "
+                "compared and with < or <=.",
+            )),
+            Task(4, "The light's schedule, on a clock you can stop", 1, (
+                "One cycle lasts red + green seconds; elapsed % (red + green) says where you are in it.",
+                "Red for [0, red), green for [red, red + green): green begins at exactly `red` seconds.",
+                "clock=None as the default, and `self._clock = clock or time.monotonic` inside __init__: "
+                "a default of time.monotonic is bound once and freezegun cannot replace it.",
+            )),
+            Task(5, "The light thread", 1, (
+                "Loop: read schedule.elapsed(), set() or clear() green for its state, then wait.",
+                "Wait with stop.wait(schedule.seconds_to_change(elapsed)): it returns True the moment stop "
+                "is set, so the light can be switched off; time.sleep() cannot.",
+                "Red needs green.clear(): without it the light stays green for ever after the first change.",
+            )),
+        ),
+    ),
     # timers
-    # queues
+    Topic(
+        name="queues",
+        title="Queues: FIFO, LIFO, priority, producers and consumers",
+        sections="2.11",
+        tasks=(
+            Task(1, "FIFO, LIFO and priority order", 1, (
+                "queue.Queue is first in, first out; queue.LifoQueue is a stack; queue.PriorityQueue gives the "
+                "smallest first.",
+                "Every one of them takes maxsize: pass it on, or put() never waits.",
+                "drain(): a loop of q.get_nowait() that stops at `except queue.Empty`; a plain get() would wait.",
+            )),
+            Task(2, "Priority is not the item's own order", 2, (
+                "PriorityQueue compares whole entries; a tuple compares its first element first.",
+                "Put (priority, tie_breaker, item): priority first, never the item.",
+                "With equal priorities the next element decides: make it next(itertools.count()), so the items "
+                "themselves are never compared and equal priorities leave in arrival order.",
+            )),
+            Task(3, "A consumer that stops at its sentinel", 2, (
+                "Loop: item = q.get(); if item is STOP, stop.",
+                "Every get() needs exactly one task_done(), the sentinel's get() too.",
+                "Call task_done() after handle(item) has finished (try/finally), never right after get().",
+            )),
+            Task(4, "Several producers, several consumers", 2, (
+                "One queue, made once with queue_factory(maxsize), shared by every thread.",
+                "Join the producers before you put the sentinels: an item put after them has nobody left to take it.",
+                "Put one STOP per consumer: each consumer stops at the first it gets, so one sentinel stops one "
+                "consumer.",
+            )),
+            Task(5, "A Queue of your own: order and size", 1, (
+                "A collections.deque: append() at the back, popleft() from the front.",
+                "full() is 0 < self.maxsize <= len(items); a maxsize of 0 never fills.",
+                "block=False never waits: raise queue.Full or queue.Empty (import them from queue) straight away.",
+            )),
+            Task(6, "Waiting on a Condition: blocking put and get", 2, (
+                "A waiting put() sleeps on one Condition, a waiting get() on another; both share the queue's lock.",
+                "cond.wait_for(predicate, timeout) loops and counts the time left for you; it returns False when "
+                "time ran out.",
+                "After put() adds an item, notify the Condition get() waits on; after get() takes one, notify the "
+                "Condition put() waits on.",
+            )),
+            Task(7, "task_done and join", 2, (
+                "Count unfinished tasks: +1 in put(), -1 in task_done().",
+                "join() waits until that count is 0 — not until the queue is empty.",
+                "task_done() below 0 is a ValueError; at 0 it must notify_all(): several threads may be joining.",
+            )),
+        ),
+    ),
     # pools
 )
 
