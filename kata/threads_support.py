@@ -1,0 +1,35 @@
+"""Work that the threads topic's tests hand to threads and child processes.
+
+Child processes under spawn and forkserver re-import their target by name, so
+the work lives here, at module level, rather than inside a test.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+
+def note_visit(data: dict) -> None:
+    """Append (pid, thread ident) to data["visits"]; if data has a "report" path, write the visit there too.
+
+    The report file is how a child process tells the test that it ran, and what
+    its own copy of ``data`` looked like afterwards: its list never comes back.
+    """
+    visit = (os.getpid(), threading.get_ident())
+    data["visits"].append(visit)
+    report = data.get("report")
+    if report:
+        temporary = Path(f"{report}.partial")
+        temporary.write_text(json.dumps({"pid": visit[0], "ident": visit[1], "visits": len(data["visits"])}),
+                             encoding="utf-8")
+        temporary.replace(report)
+
+
+def read_report(path) -> dict | None:
+    """What note_visit() wrote at ``path``, or None if nothing ever wrote it."""
+    path = Path(path)
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))

@@ -1,0 +1,54 @@
+"""Mistakes students make starting threads; each must fail tests/exercises/threads with a message naming it."""
+from kata.mistakes import Mistake
+
+MISTAKES = (
+    Mistake(
+        name="args-not-a-tuple",
+        edits=(("args=(label,), name=label)", "args=(label), name=label)"),),
+        expect="args=(label) is not a tuple",
+    ),
+    Mistake(
+        name="target-called-in-the-caller",
+        edits=(("threading.Thread(target=work, args=(label,), name=label)",
+                "threading.Thread(target=work(label), name=label)"),),
+        expect="target=work(label) calls work right there",
+    ),
+    Mistake(
+        name="start-thread-joins-before-returning",
+        edits=(("    thread.start()\n    return thread\n", "    thread.start()\n    thread.join()\n    return thread\n"),),
+        expect="did you call join() before returning",
+    ),
+    Mistake(
+        name="super-init-forgotten",
+        edits=(("        super().__init__(name=label)\n", ""),),
+        expect="must call super().__init__() first",
+    ),
+    Mistake(
+        name="start-overridden-instead-of-run",
+        edits=(("    def run(self):\n", "    def start(self):\n"),),
+        expect="override run(), not start()",
+    ),
+    Mistake(
+        name="main-thread-instead-of-current-thread",
+        edits=(("    me = threading.current_thread()\n", "    me = threading.main_thread()\n"),),
+        expect="threading.main_thread() names the main thread",
+    ),
+    Mistake(
+        name="process-target-called-in-the-parent",
+        edits=(("mp_context.Process(target=work, args=(data,))", "mp_context.Process(target=work(data))"),),
+        expect="the work ran in the parent",
+    ),
+    Mistake(
+        name="a-thread-where-a-process-was-asked",
+        edits=(("""    process = mp_context.Process(target=work, args=(data,))
+    process.start()
+    process.join()
+    return process.exitcode
+""", """    thread = threading.Thread(target=work, args=(data,))
+    thread.start()
+    thread.join()
+    return 0
+"""),),
+        expect="that is a thread, not a child process",
+    ),
+)
