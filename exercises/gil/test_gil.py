@@ -1,0 +1,234 @@
+"""Tests for exercises/gil — one group per task in README.md.
+
+No test here times anything: whether threads speed up a piece of work depends
+on the machine, the load and the build of Python (a free-threaded 3.13t has no
+GIL at all). The tests check the mechanism instead: waiting tasks meet at a
+rendezvous that only tasks running at the same time can reach; computing tasks
+report the process they ran in, and meet at a cross-process barrier that only
+one worker process per task can trip. `kata bench gil` shows the speeds.
+"""
+import os
+import sys
+import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import pytest
+
+from kata import bounds, gil_probes
+from kata.probes import Rendezvous
+from kata.seam import topic_fixture
+from kata.workers import run_bounded
+
+gil = topic_fixture("gil")
+
+# The tests call your code from a helper thread (so that a hang becomes a failed test); Python 3.12+
+# warns about any fork() in a process with threads. The helper holds no lock a child could need.
+pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+
+ITEMS = (1, 2, 3)
+
+
+def bounded(call, *args, what, **kwargs):
+    return run_bounded(call, *args, timeout=bounds.HANG + bounds.OVERLAP, what=what, **kwargs)
+
+
+# -- task 1: threads for waiting ------------------------------------------------
+
+@pytest.mark.task(1)
+def test_waiting_tasks_wait_at_the_same_time_in_threads(gil, timeline):
+    meeting = Rendezvous(len(ITEMS))
+    others_alive = []
+    baseline = threading.active_count() + 1  # the test's threads, plus the helper that calls run_in_threads
+
+    def wait_for_the_others(item):
+        others_alive.append(threading.active_count() - baseline)
+        with timeline.span(f"task {item}"):
+            meeting.meet(f"task {item}")  # waiting, like a download: the GIL is free meanwhile
+        return item * 10
+
+    results = bounded(gil.run_in_threads, wait_for_the_others, list(ITEMS), what="run_in_threads()")
+    if not meeting.tripped:
+        if max(others_alive, default=0) <= 0:
+            hint = ("every task ran in the calling thread: start one threading.Thread per item "
+                    "(README, task 1)")
+        elif max(others_alive, default=0) <= 1:
+            hint = ("each thread was the only one alive when its task began: did you call join() inside the "
+                    "start loop? Start every thread first, then join them all (README, task 1)")
+        else:
+            hint = "start a thread for every item before joining any (README, task 1)"
+        pytest.fail(f"{len(ITEMS)} waiting tasks ran one after another; expected them to wait at the same "
+                    f"time ({len(meeting.met)} of {len(ITEMS)} met)\n{timeline.render()}\nhint: {hint}",
+                    pytrace=False)
+    assert results == [item * 10 for item in ITEMS], (
+        f"run_in_threads(work, {list(ITEMS)}) returned {results!r}; expected {[i * 10 for i in ITEMS]!r}")
+
+
+@pytest.mark.task(1)
+def test_results_come_back_in_the_order_of_the_items(gil):
+    # Gates make the last item finish first and the first item last.
+    finished = {item: threading.Event() for item in ITEMS}
+    order = []
+
+    def work(item):
+        later = item + 1
+        if later in finished:
+            finished[later].wait(bounds.OVERLAP)
+        order.append(item)
+        finished[item].set()
+        return f"result of {item}"
+
+    results = bounded(gil.run_in_threads, work, list(ITEMS), what="run_in_threads()")
+    expected = [f"result of {item}" for item in ITEMS]
+    assert results == expected, (
+        f"the tasks finished in the order {order}; run_in_threads() returned {results!r}; expected {expected!r}, "
+        "in the order of the items: keep each result at its item's index, not in the order they finished")
+
+
+@pytest.mark.task(1)
+def test_each_task_runs_in_a_thread_of_its_own(gil):
+    caller = []
+
+    def work(item):
+        return threading.current_thread()  # the Thread object: an ident may be reused once a thread ends
+
+    def call():
+        caller.append(threading.current_thread())
+        return gil.run_in_threads(work, list(ITEMS))
+
+    threads = bounded(call, what="run_in_threads()")
+    assert caller[0] not in threads, (
+        "a task ran in the thread that called run_in_threads(): run every task in a new thread")
+    assert len(set(threads)) == len(ITEMS), (
+        f"{len(ITEMS)} tasks ran in {len(set(threads))} threads; expected one thread per item")
+
+
+# -- task 2: processes for computing ---------------------------------------------
+
+@pytest.mark.task(2)
+def test_computing_tasks_run_in_distinct_processes_at_once(gil, mp_context):
+    barrier = mp_context.Barrier(len(ITEMS), timeout=bounds.OVERLAP)
+    results = bounded(gil.run_in_processes, gil_probes.meet, list(ITEMS), mp_context,
+                      initializer=gil_probes.install_barrier, initargs=(barrier,), what="run_in_processes()")
+    assert [item for item, _, _ in results] == list(ITEMS), (
+        f"run_in_processes(work, {list(ITEMS)}, ...) returned results for {[r[0] for r in results]!r}; "
+        "expected one result per item, in the order of the items")
+    pids = [pid for _, pid, _ in results]
+    if set(pids) == {os.getpid()}:
+        pytest.fail("every task ran in the test's own process: threads chosen for CPU-bound work? Under the GIL "
+                    "threads take turns on the one interpreter; use a ProcessPoolExecutor(..., "
+                    "mp_context=mp_context) so that each task gets an interpreter of its own", pytrace=False)
+    met = sum(1 for _, _, was_met in results if was_met)
+    assert met == len(ITEMS), (
+        f"only {met} of {len(ITEMS)} tasks were running at once ({len(set(pids))} distinct processes ran them): "
+        "a pool that runs tasks one after another — give the pool one worker per item "
+        "(max_workers=len(items)) and pass initializer/initargs on to it")
+    assert os.getpid() not in pids and len(set(pids)) == len(ITEMS), (
+        f"the tasks ran in processes {pids} (the test is {os.getpid()}); expected {len(ITEMS)} distinct "
+        "child processes")
+
+
+@pytest.mark.task(2)
+def test_computed_results_come_back_in_the_order_of_the_items(gil, mp_context):
+    sizes = [30_000, 10, 2_000]
+    results = bounded(gil.run_in_processes, gil_probes.crunch, sizes, mp_context, what="run_in_processes()")
+    expected = [gil_probes.crunch(n) for n in sizes]
+    assert results == expected, (
+        f"run_in_processes(crunch, {sizes}, ...) returned {results!r}; expected {expected!r}: one result per "
+        "item, in the order of the items (pool.map keeps the order)")
+
+
+@pytest.mark.task(2)
+def test_the_pool_starts_its_processes_with_the_given_context(gil, mp_context, start_method):
+    results = bounded(gil.run_in_processes, gil_probes.process_kind, [1, 2], mp_context,
+                      what="run_in_processes()")
+    kinds = {kind for _, kind in results}
+    expected = gil_probes.PROCESS_KINDS[start_method]
+    assert kinds == {expected}, (
+        f"the pool's workers were {sorted(kinds)}; expected {expected} (start method {start_method!r}): pass "
+        "mp_context=mp_context to ProcessPoolExecutor — the mp_context was ignored")
+
+
+# -- task 3: choose the executor by the kind of work -------------------------------
+
+@pytest.mark.task(3)
+def test_cpu_bound_work_gets_a_process_pool(gil, mp_context):
+    barrier = mp_context.Barrier(2, timeout=bounds.OVERLAP)
+    executor = gil.choose_executor("cpu", 2, mp_context, initializer=gil_probes.install_barrier,
+                                   initargs=(barrier,))
+    try:
+        assert isinstance(executor, ProcessPoolExecutor), (
+            f"choose_executor('cpu', ...) returned {type(executor).__name__}; expected a ProcessPoolExecutor: "
+            "threads chosen for CPU-bound work take turns under the GIL, processes compute side by side")
+        futures = [executor.submit(gil_probes.meet, item) for item in (1, 2)]
+        results = [future.result(timeout=bounds.HANG + bounds.OVERLAP) for future in futures]
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    pids = {pid for _, pid, _ in results}
+    assert all(met for _, _, met in results) and len(pids) == 2 and os.getpid() not in pids, (
+        f"two tasks on choose_executor('cpu', 2, ...) ran in processes {sorted(pids)} and "
+        f"{'met' if all(r[2] for r in results) else 'did not meet'} at once; expected two child processes "
+        "working at the same time: max_workers=workers, and pass initializer/initargs on")
+
+
+@pytest.mark.task(3)
+def test_io_bound_work_gets_a_thread_pool(gil, mp_context):
+    executor = gil.choose_executor("io", len(ITEMS), mp_context)
+    try:
+        assert isinstance(executor, ThreadPoolExecutor), (
+            f"choose_executor('io', ...) returned {type(executor).__name__}; expected a ThreadPoolExecutor: "
+            "processes chosen for IO-bound work cost a whole interpreter each and gain nothing — a thread "
+            "that waits releases the GIL, so threads already wait side by side")
+        meeting = Rendezvous(len(ITEMS))
+        futures = [executor.submit(meeting.meet, f"task {item}") for item in ITEMS]
+        for future in futures:
+            future.result(timeout=bounds.HANG + bounds.OVERLAP)
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+    assert meeting.tripped, (
+        f"{len(ITEMS)} waiting tasks on choose_executor('io', {len(ITEMS)}, ...) did not wait at the same time "
+        f"({len(meeting.met)} met): give the pool max_workers=workers")
+
+
+@pytest.mark.task(3)
+def test_an_unknown_kind_of_work_is_refused(gil, mp_context):
+    try:
+        executor = gil.choose_executor("gpu", 2, mp_context)
+    except ValueError:
+        return
+    if hasattr(executor, "shutdown"):
+        executor.shutdown(wait=True)
+    pytest.fail(f"choose_executor('gpu', ...) returned {type(executor).__name__}; expected ValueError for any "
+                "kind but 'cpu' and 'io'", pytrace=False)
+
+
+# -- task 4: does this Python have the GIL? -----------------------------------------
+
+@pytest.mark.task(4)
+def test_gil_enabled_asks_the_interpreter(gil, monkeypatch):
+    for answer in (False, True):
+        monkeypatch.setattr(sys, "_is_gil_enabled", lambda answer=answer: answer, raising=False)
+        got = gil.gil_enabled()
+        assert got is answer, (
+            f"with sys._is_gil_enabled() answering {answer}, gil_enabled() returned {got!r}; expected "
+            f"{answer}: ask sys._is_gil_enabled() (a free-threaded 3.13t build says False)")
+
+
+@pytest.mark.task(4)
+def test_gil_enabled_on_pythons_without_the_question(gil, monkeypatch):
+    monkeypatch.delattr(sys, "_is_gil_enabled", raising=False)
+    try:
+        got = gil.gil_enabled()
+    except AttributeError as exc:
+        pytest.fail(f"gil_enabled() raised AttributeError ({exc}) on a Python without sys._is_gil_enabled: "
+                    "it exists only from 3.13 on, and every older CPython has the GIL — "
+                    "getattr(sys, '_is_gil_enabled', None) and answer True when it is missing", pytrace=False)
+    assert got is True, (
+        f"on a Python without sys._is_gil_enabled, gil_enabled() returned {got!r}; expected True: "
+        "every CPython before 3.13 has the GIL")
+
+
+@pytest.mark.task(4)
+def test_gil_enabled_tells_the_truth_about_this_interpreter(gil):
+    expected = bool(getattr(sys, "_is_gil_enabled", lambda: True)())
+    got = gil.gil_enabled()
+    assert got is expected, f"on Python {sys.version.split()[0]} gil_enabled() returned {got!r}; expected {expected}"
