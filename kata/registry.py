@@ -86,7 +86,27 @@ TOPICS: tuple[Topic, ...] = (
             )),
         ),
     ),
-    # daemons
+    Topic(
+        name="daemons",
+        title="Daemon processes end with the program",
+        sections="1.4",
+        tasks=(
+            Task(1, "Start a helper as a daemon", 1, (
+                "A daemon is an ordinary child with daemon=True: the program stops it when its main code ends.",
+                "Set daemon before start(): ctx.Process(..., daemon=True); a started process cannot change.",
+            )),
+            Task(2, "Daemons end with the program; other children are waited for", 2, (
+                "At the end of the main code, multiprocessing terminates every daemon child, then joins the others.",
+                "Only the helper is a daemon; the job is an ordinary child.",
+                "Start both and return them; joining either one here would wait for it now.",
+            )),
+            Task(3, "A daemon cannot have children", 2, (
+                "start() inside a daemon raises AssertionError: 'daemonic processes are not allowed to have children'.",
+                "Catch it inside the daemon and put ('refused', str(error)) on a queue; the parent get()s it.",
+                "Pass the queue to the daemon in args: a queue made at module level is a new one in each spawned child.",
+            )),
+        ),
+    ),
     Topic(
         name="process_locks",
         title="Process locks: one file, many processes",
@@ -112,7 +132,54 @@ TOPICS: tuple[Topic, ...] = (
             )),
         ),
     ),
-    # ssh
+    Topic(
+        name="ssh",
+        title="Remote commands and files over SSH with paramiko",
+        sections="1.6",
+        tasks=(
+            Task(1, "Run a command, log in with a password", 1, (
+                "paramiko.SSHClient(): load_host_keys(known_hosts), then connect(host, port, username=..., "
+                "password=..., look_for_keys=False, allow_agent=False).",
+                "exec_command() gives stdin, stdout, stderr: write stdin, then stdin.channel.shutdown_write() "
+                "so the command sees the end of its input.",
+                "Read stdout and stderr to their end first, and only then ask for "
+                "stdout.channel.recv_exit_status(): unread output stops the command.",
+                "run_command() closes the client in a `finally:` block, whatever happened.",
+            )),
+            Task(2, "Log in with a key file", 1, (
+                "paramiko.PKey.from_path(key_path) loads an Ed25519, RSA or ECDSA private key.",
+                "Pass it as connect(..., pkey=key) and keep look_for_keys=False, allow_agent=False so only "
+                "that key is tried.",
+            )),
+            Task(3, "Trust only the hosts you know", 1, (
+                "A host key proves which machine answered; known_hosts is the list you trust.",
+                "Never AutoAddPolicy: it trusts whoever answers first. RejectPolicy refuses unknown hosts.",
+                "paramiko raises SSHException for an unknown host and BadHostKeyException for a changed key: "
+                "turn them into UnknownHostKeyError and HostKeyChangedError.",
+            )),
+            Task(4, "Copy files with SFTP over a Transport", 1, (
+                "paramiko.Transport(sock); transport.connect(hostkey=key_from_known_hosts, username=..., "
+                "password=...); paramiko.SFTPClient.from_transport(transport).",
+                "sftp.put(local, remote) and sftp.get(remote, local); close the SFTP client and the "
+                "transport in `finally:` blocks.",
+                "sftp.get() creates the local file before it learns the remote one is missing: sftp.stat() "
+                "it first.",
+            )),
+            Task(5, "One command on many hosts with a thread pool", 2, (
+                "Each host is independent and mostly waits on the network: threads fit.",
+                "ThreadPoolExecutor(max_workers=max_workers) runs at most that many hosts at a time.",
+                "Catch each host's exception inside the function the pool runs, and return it as that "
+                "host's value: one failed host must not lose the others.",
+            )),
+            Task(6, "Give up in time", 1, (
+                "timeout= covers the TCP connect only; a host that accepts and stays silent needs "
+                "banner_timeout= (and auth_timeout=) too.",
+                "exec_command(command, timeout=t) makes reading the output raise TimeoutError after t "
+                "seconds of silence.",
+                "A timed-out command still runs on the server until its connection closes: close it.",
+            )),
+        ),
+    ),
     Topic(
         name="threads",
         title="Starting threads: a function, a Thread subclass, shared memory",
@@ -176,7 +243,34 @@ TOPICS: tuple[Topic, ...] = (
             )),
         ),
     ),
-    # gil
+    Topic(
+        name="gil",
+        title="The GIL: threads for waiting, processes for computing",
+        sections="2.6",
+        tasks=(
+            Task(1, "Threads for waiting", 2, (
+                "A thread that waits (for the network, a file, a sleep) releases the GIL, so others run meanwhile.",
+                "One threading.Thread per item; start them all, then join them all.",
+                "Keep each result at its item's index: results[index] = work(item).",
+            )),
+            Task(2, "Processes for computing", 2, (
+                "Pure-Python computing holds the GIL: threads take turns; processes each have an interpreter.",
+                "ProcessPoolExecutor(max_workers=len(items), mp_context=mp_context, initializer=initializer, "
+                "initargs=initargs).",
+                "pool.map(work, items) returns the results in the order of the items; use the pool in a with-block.",
+            )),
+            Task(3, "Choose the executor by the kind of work", 2, (
+                "CPU-bound work wants processes; IO-bound work wants threads.",
+                "Return the executor without using it: the caller submits work and shuts it down.",
+                "Anything but 'cpu' or 'io' is a mistake of the caller: raise ValueError.",
+            )),
+            Task(4, "Ask whether this Python has the GIL", 1, (
+                "Python 3.13+ answers sys._is_gil_enabled(); a free-threaded build says False.",
+                "Older Pythons lack the function, and all of them have the GIL: "
+                "getattr(sys, '_is_gil_enabled', None).",
+            )),
+        ),
+    ),
     Topic(
         name="deadlocks",
         title="Deadlocks, lock order and the re-entrant lock",
@@ -306,7 +400,44 @@ TOPICS: tuple[Topic, ...] = (
             )),
         ),
     ),
-    # pools
+    Topic(
+        name="pools",
+        title="Process and thread pools with concurrent.futures",
+        sections="2.12",
+        tasks=(
+            Task(1, "Submit everything, then collect in input order", 2, (
+                "pool.submit(fn, item) returns a Future at once; the work runs in the pool.",
+                "Submit every item first and keep the futures in a list; only then call result() on each.",
+                "as_completed() hands futures back in the order they finish; your list of futures keeps "
+                "the order you submitted them in (so does pool.map).",
+            )),
+            Task(2, "An exception in a task surfaces from result()", 1, (
+                "A task's exception is stored in its future; future.result() raises it in your thread.",
+                "Don't catch it to carry on with None: let it reach the caller.",
+            )),
+            Task(3, "Crawl pages concurrently, parse each in a done-callback", 2, (
+                "Submit fetch(url) for every url, then future.add_done_callback(callback): the callback "
+                "gets the finished future as its only argument.",
+                "Bind the url with functools.partial(record, url); a lambda over the loop variables sees "
+                "only their last values.",
+                "Callbacks run in several pool threads at once: one lock (lock_factory(), made once) around "
+                "the whole write.",
+                "An exception inside a callback is only logged: check future.exception() before result().",
+            )),
+            Task(4, "Bound the pool, and shut it down", 2, (
+                "max_workers is the most tasks a pool runs at once; without it you get a default size.",
+                "`with executor(max_workers=max_workers) as pool:` shuts the pool down with wait=True when "
+                "the block ends: every task and callback has finished.",
+                "For processes pass mp_context=, initializer= and initargs= to ProcessPoolExecutor unchanged: "
+                "a lambda can't be pickled for a spawn or forkserver child.",
+            )),
+            Task(5, "Stop early: cancel what has not started", 1, (
+                "as_completed() gives you the first finished task first.",
+                "pool.shutdown(wait=True, cancel_futures=True) cancels every task still waiting in the queue "
+                "and waits for the running ones.",
+            )),
+        ),
+    ),
 )
 
 

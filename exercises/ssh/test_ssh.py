@@ -1,0 +1,417 @@
+"""Tests for exercises/ssh — one group per task in README.md.
+
+Every test talks to a real SSH server (asyncssh, see kata/sshd.py) on 127.0.0.1,
+started for the test on a free port and gone when it ends. The server reports
+what it saw: who logged in and how, the connections still open, and — through
+an ExecGate that several servers share — whether their commands really ran at
+the same time. Nothing here measures how fast anything was.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from contextlib import ExitStack
+
+import asyncssh
+import paramiko
+import pytest
+
+from kata import bounds, sshd
+from kata.seam import topic_fixture
+from kata.timeline import Timeline
+from kata.workers import Worker
+
+ssh = topic_fixture("ssh")
+
+BIG = 5_000_000  # bytes of output: more than twice paramiko's 2 MiB channel window
+TIMEOUT = 0.5    # the timeout the timeout tests hand in
+
+
+# -- fixtures: real servers, and a check that no client thread outlives a test ---
+
+@pytest.fixture(autouse=True)
+def no_client_outlives_the_test():
+    """After the servers have closed every connection, every paramiko thread must be gone too."""
+    before = set(threading.enumerate())
+    yield
+    left = [t for t in threading.enumerate() if t not in before and isinstance(t, paramiko.Transport)]
+    for thread in left:
+        thread.join(bounds.HANG)
+    alive = [t for t in left if t.is_alive()]
+    assert not alive, (f"{len(alive)} paramiko Transport thread(s) were still running after the test and its "
+                       "servers had closed: close every SSHClient and Transport you open")
+
+
+@pytest.fixture
+def server(tmp_path):
+    """One SSH server serving its own temp directory; server.known_hosts lists its host key."""
+    with sshd.ssh_server(tmp_path / "sshd") as started:
+        yield started
+
+
+@pytest.fixture
+def start_servers(tmp_path):
+    """Factory: start_servers(n) starts n servers sharing one known_hosts file (servers[0].shared_known_hosts)."""
+    with ExitStack() as stack:
+        def start(count):
+            farm = tmp_path / f"farm{len(stack._exit_callbacks)}"
+            return stack.enter_context(sshd.ssh_servers(farm, count))
+        yield start
+
+
+def login(server, **overrides):
+    """Keyword arguments that log in to server with its password."""
+    return {"username": server.username, "password": server.password, "known_hosts": server.known_hosts,
+            **overrides}
+
+
+def call_bounded(target, *args, what, hint, timeout=bounds.HANG, **kwargs):
+    """Call target in a daemon worker; fail with hint if it has not returned within timeout."""
+    worker = Worker(target, *args, name="ssh-call", **kwargs).start()
+    if not worker.finished(timeout):
+        pytest.fail(f"{what} had not returned after {timeout:g} s: {hint}", pytrace=False)
+    return worker.outcome()
+
+
+def assert_all_closed(servers, what):
+    for srv in servers:
+        if not srv.wait_for_connections(0):
+            pytest.fail(
+                f"{what} returned, but {srv.open_connections} connection(s) to the server stayed open for "
+                f"{bounds.HANG:g} s: a client never closed — close the SSHClient (or Transport) in a "
+                "`finally:` block, so it is closed on every path", pytrace=False)
+
+
+# -- task 1: run a command, log in with a password --------------------------------
+
+@pytest.mark.task(1)
+def test_run_command_returns_the_exit_status_stdout_and_stderr(ssh, server):
+    result = ssh.run_command(server.host, server.port, "printf out; printf err >&2; exit 3", **login(server))
+    got = (result.exit_status, result.stdout, result.stderr)
+    assert got == (3, b"out", b"err"), (
+        f"run_command(..., 'printf out; printf err >&2; exit 3') gave (exit_status, stdout, stderr) = {got!r}; "
+        "expected (3, b'out', b'err'): read stdout and stderr as bytes, and take the status from "
+        "channel.recv_exit_status()")
+    assert isinstance(result, ssh.CommandResult), f"run_command() returned {type(result).__name__}; expected a CommandResult"
+    assert ("student", "password", True) in server.logins, (
+        f"the server saw these logins: {server.logins}; expected a password login as 'student'")
+
+
+@pytest.mark.task(1)
+def test_output_arrives_as_exact_bytes(ssh, server):
+    result = ssh.run_command(server.host, server.port, r"printf '\377\000\n\303\251'", **login(server))
+    assert result.stdout == b"\xff\x00\n\xc3\xa9", (
+        f"a command printed the bytes ff 00 0a c3 a9; stdout was {result.stdout!r}: return stdout.read() "
+        "as it is, bytes, without decoding or stripping")
+
+
+@pytest.mark.task(1)
+def test_stdin_reaches_the_command_and_is_closed(ssh, server):
+    result = call_bounded(ssh.run_command, server.host, server.port, "cat", stdin=b"line one\nline two\n",
+                          **login(server), what="run_command(..., 'cat', stdin=...)",
+                          hint="cat waits for the end of its input: close the write side after writing "
+                               "(stdin.channel.shutdown_write())")
+    assert result.stdout == b"line one\nline two\n", (
+        f"ran `cat` with stdin=b'line one\\nline two\\n'; its stdout was {result.stdout!r}: write stdin to "
+        "the channel, then close the write side (stdin.channel.shutdown_write())")
+
+
+@pytest.mark.task(1)
+def test_connect_gives_a_client_that_run_can_use_twice(ssh, server):
+    client = ssh.connect(server.host, server.port, **login(server))
+    try:
+        first = ssh.run(client, "echo first")
+        second = ssh.run(client, "echo second")
+    finally:
+        client.close()
+    assert (first.stdout, second.stdout) == (b"first\n", b"second\n"), (
+        f"two run() calls on one client printed {first.stdout!r} and {second.stdout!r}; "
+        "expected b'first\\n' and b'second\\n'")
+    assert server.connections_made == 1, (
+        f"connect() once and run() twice opened {server.connections_made} connections; expected 1: "
+        "run() uses the client it is given")
+
+
+@pytest.mark.task(1)
+def test_a_large_output_is_read_before_waiting_for_the_exit_status(ssh, server):
+    result = call_bounded(
+        ssh.run_command, server.host, server.port, f"yes kata | head -c {BIG}", **login(server),
+        what=f"run_command() on a command printing {BIG:,} bytes",
+        hint="exit status awaited before reading the output — the command blocks once the unread output "
+             "fills the channel window, and its exit status never comes: read stdout and stderr first, "
+             "then call recv_exit_status()")
+    expected = (b"kata\n" * (BIG // 5 + 1))[:BIG]
+    assert result.stdout == expected and result.exit_status == 0, (
+        f"a command printed {BIG:,} bytes; run_command() returned {len(result.stdout):,} bytes and exit "
+        f"status {result.exit_status}: read stdout to its end (stdout.read()) before the exit status")
+
+
+@pytest.mark.task(1)
+def test_run_command_closes_its_connection(ssh, server):
+    ssh.run_command(server.host, server.port, "true", **login(server))
+    assert_all_closed([server], "run_command()")
+
+
+# -- task 2: log in with a key -------------------------------------------------
+
+@pytest.mark.task(2)
+def test_run_command_logs_in_with_a_private_key_file(ssh, server):
+    assert oct(server.key_path.stat().st_mode & 0o777) == "0o600", "the fixture wrote the key without mode 0600"
+    server.password = os.urandom(16).hex()  # no password works now: only the key can get in
+    result = ssh.run_command(server.host, server.port, "echo key", username=server.username,
+                             key_path=server.key_path, known_hosts=server.known_hosts)
+    assert result.stdout == b"key\n", f"run_command() with key_path printed {result.stdout!r}; expected b'key\\n'"
+    methods = [method for _, method, accepted in server.logins if accepted]
+    assert methods == ["publickey"], (
+        f"the server accepted these logins: {methods}; expected one public-key login: load the key "
+        "with paramiko.PKey.from_path(key_path) and pass it as pkey=")
+
+
+@pytest.mark.task(2)
+def test_a_key_the_server_does_not_know_is_rejected(ssh, server, tmp_path):
+    stranger = tmp_path / "stranger_key"
+    asyncssh.generate_private_key("ssh-ed25519").write_private_key(str(stranger))
+    os.chmod(stranger, 0o600)
+    with pytest.raises(paramiko.AuthenticationException):
+        ssh.run_command(server.host, server.port, "true", username=server.username, key_path=stranger,
+                        known_hosts=server.known_hosts)
+    assert_all_closed([server], "run_command() with a key the server does not know")
+
+
+# -- task 3: trust only the hosts you know -------------------------------------------
+
+@pytest.mark.task(3)
+def test_a_host_missing_from_known_hosts_is_refused(ssh, server, tmp_path):
+    known_hosts = tmp_path / "known_hosts_without_it"
+    known_hosts.write_text("")
+    try:
+        client = ssh.connect(server.host, server.port, **login(server, known_hosts=known_hosts))
+    except ssh.UnknownHostKeyError:
+        pass
+    else:
+        client.close()
+        pytest.fail(
+            "connect() logged in to a host that is not in known_hosts: AutoAddPolicy (or WarningPolicy) "
+            "trusts whoever answers, so a man in the middle gets your password — load known_hosts and "
+            "reject unknown hosts (RejectPolicy, the default), raising UnknownHostKeyError", pytrace=False)
+    assert not server.logins, (
+        f"the unknown host received a login attempt: {server.logins}: check the host key before sending "
+        "credentials")
+    assert known_hosts.read_text() == "", "connect() wrote to known_hosts: trusting a host is the user's decision"
+
+
+@pytest.mark.task(3)
+def test_a_changed_host_key_is_refused(ssh, server, tmp_path):
+    impostor = asyncssh.generate_private_key("ssh-ed25519")
+    known_hosts = tmp_path / "known_hosts_with_another_key"
+    known_hosts.write_text(server.known_hosts_line(impostor))
+    with pytest.raises(ssh.HostKeyChangedError):
+        client = ssh.connect(server.host, server.port, **login(server, known_hosts=known_hosts))
+        client.close()
+    assert not server.logins, f"a host with the wrong key received a login attempt: {server.logins}"
+
+
+@pytest.mark.task(3)
+def test_host_key_errors_are_ssh_errors_with_a_clear_message(ssh, server, tmp_path):
+    known_hosts = tmp_path / "empty_known_hosts"
+    known_hosts.write_text("")
+    with pytest.raises(ssh.HostKeyError) as caught:
+        ssh.run_command(server.host, server.port, "true", **login(server, known_hosts=known_hosts))
+    assert str(server.port) in str(caught.value), (
+        f"the error said {str(caught.value)!r}; expected it to name the host and port that was refused")
+    assert_all_closed([server], "run_command() to an unknown host")
+
+
+# -- task 4: copy files with SFTP -----------------------------------------------------
+
+@pytest.mark.task(4)
+def test_upload_and_download_keep_every_byte(ssh, server, tmp_path):
+    payload = os.urandom(300_000) + b"\x00\r\n\xff"
+    local = tmp_path / "outgoing.bin"
+    local.write_bytes(payload)
+    sent = ssh.upload(server.host, server.port, local, "incoming.bin", **login(server))
+    remote = server.root / "incoming.bin"
+    assert remote.is_file() and remote.read_bytes() == payload, (
+        "upload() returned, but the server's directory does not hold the same bytes: sftp.put(local, remote)")
+    assert sent == len(payload), f"upload() returned {sent!r}; expected the number of bytes sent, {len(payload)}"
+    back = tmp_path / "back.bin"
+    received = ssh.download(server.host, server.port, "incoming.bin", back, **login(server))
+    assert back.read_bytes() == payload, "download() wrote different bytes than the server holds: sftp.get(remote, local)"
+    assert received == len(payload), f"download() returned {received!r}; expected {len(payload)}"
+    assert_all_closed([server], "upload() and download()")
+
+
+@pytest.mark.task(4)
+def test_downloading_a_missing_file_raises_and_leaves_nothing(ssh, server, tmp_path):
+    target = tmp_path / "never.bin"
+    with pytest.raises(FileNotFoundError) as caught:
+        ssh.download(server.host, server.port, "no/such/file.txt", target, **login(server))
+    assert "no/such/file.txt" in str(caught.value), (
+        f"the error said {str(caught.value)!r}; expected it to name the missing remote file")
+    assert not target.exists(), (
+        "download() of a missing remote file left an empty local file behind: sftp.get() creates the local "
+        "file before it finds out — stat() the remote file first (or remove the local file on failure)")
+    assert_all_closed([server], "download() of a missing file")
+
+
+@pytest.mark.task(4)
+def test_sftp_checks_the_host_key(ssh, server, tmp_path):
+    known_hosts = tmp_path / "known_hosts_with_another_key"
+    known_hosts.write_text(server.known_hosts_line(asyncssh.generate_private_key("ssh-ed25519")))
+    local = tmp_path / "secret.txt"
+    local.write_bytes(b"secret")
+    try:
+        ssh.upload(server.host, server.port, local, "secret.txt", **login(server, known_hosts=known_hosts))
+    except ssh.HostKeyChangedError:
+        pass
+    else:
+        pytest.fail("upload() sent a file to a host whose key is not the one in known_hosts: the Transport "
+                    "did not check the host key — pass hostkey= (the key from known_hosts) to "
+                    "transport.connect()", pytrace=False)
+    assert not (server.root / "secret.txt").exists() and not server.logins, (
+        f"the host with the wrong key got a login attempt: {server.logins}")
+    assert_all_closed([server], "upload() to a host with the wrong key")
+
+
+# -- task 5: one command, many hosts -----------------------------------------------
+
+def pool_message(what, timeline, hint):
+    return f"{what}\n{timeline.render()}\nhint: {hint} (README, task 5)"
+
+
+@pytest.mark.task(5)
+def test_the_command_runs_on_all_hosts_at_the_same_time(ssh, start_servers):
+    servers = start_servers(3)
+    timeline = Timeline()
+    gate = sshd.ExecGate(len(servers), timeline=timeline)
+    for srv in servers:
+        srv.gate = gate
+    hosts = [srv.address for srv in servers]
+    first = servers[0]
+    results = call_bounded(
+        ssh.run_on_hosts, hosts, "pwd", username=first.username, password=first.password,
+        known_hosts=first.shared_known_hosts, max_workers=len(hosts),
+        what="run_on_hosts() on 3 hosts", hint="is a worker waiting forever?",
+        timeout=bounds.HANG + bounds.OVERLAP)
+    if not gate.tripped:
+        pytest.fail(pool_message(
+            f"the command ran on the {len(hosts)} hosts one after another (only {len(gate.met)} were running "
+            "at once); expected all of them at the same time — a serial loop instead of a pool",
+            timeline, "submit every host to a ThreadPoolExecutor(max_workers=...) and collect the results"),
+            pytrace=False)
+    assert isinstance(results, ssh.GroupResult), f"run_on_hosts() returned {type(results).__name__}; expected a GroupResult"
+    assert list(results) == hosts, f"run_on_hosts() returned entries for {list(results)}; expected {hosts}, in that order"
+    for srv in servers:
+        value = results[srv.address]
+        assert isinstance(value, ssh.CommandResult) and value.stdout == f"{srv.root}\n".encode(), (
+            f"the entry for {srv.address} is {value!r}; expected the CommandResult of `pwd` on that host")
+    assert_all_closed(servers, "run_on_hosts()")
+
+
+@pytest.mark.task(5)
+def test_a_failed_host_is_recorded_and_the_others_are_kept(ssh, start_servers):
+    good, wrong_password, failing, also_good = start_servers(4)
+    for srv in (good, wrong_password, also_good):
+        (srv.root / "motd.txt").write_bytes(f"hello from {srv.name}\n".encode())
+    wrong_password.password = "not the password run_on_hosts() is given"
+    refused = sshd.closed_port()
+    hosts = [good.address, refused, wrong_password.address, failing.address, also_good.address]
+    try:
+        results = call_bounded(
+            ssh.run_on_hosts, hosts, "cat motd.txt", username=good.username, password=good.password,
+            known_hosts=good.shared_known_hosts, max_workers=len(hosts),
+            what="run_on_hosts() with failing hosts", hint="is a worker waiting forever?")
+    except NotImplementedError:
+        raise
+    except Exception as exc:
+        pytest.fail(
+            f"run_on_hosts() raised {type(exc).__name__}: {exc}\nbecause one host failed, and every other "
+            "host's result was lost with it — a pool without per-host error capture: catch each host's "
+            "exception inside the worker and record it as that host's result (like fabric's GroupResult)",
+            pytrace=False)
+    assert list(results) == hosts, f"run_on_hosts() returned entries for {list(results)}; expected {hosts}, in that order"
+    for srv in (good, also_good):
+        value = results[srv.address]
+        assert isinstance(value, ssh.CommandResult) and value.stdout == f"hello from {srv.name}\n".encode(), (
+            f"a healthy host {srv.address} got {value!r}; expected its own CommandResult, kept although "
+            "other hosts failed")
+    assert isinstance(results[refused], OSError), (
+        f"the host that refused the connection got {results[refused]!r}; expected the OSError it raised")
+    assert isinstance(results[wrong_password.address], paramiko.AuthenticationException), (
+        f"the host that rejected the password got {results[wrong_password.address]!r}; expected the "
+        "AuthenticationException it raised")
+    failed_run = results[failing.address]
+    assert isinstance(failed_run, ssh.CommandResult) and failed_run.exit_status != 0, (
+        f"the host where `cat motd.txt` failed got {failed_run!r}; expected its CommandResult with a nonzero "
+        "exit status")
+    assert set(results.failed) == {refused, wrong_password.address, failing.address}, (
+        f"GroupResult.failed lists {sorted(results.failed)}")
+    assert_all_closed([good, wrong_password, failing, also_good], "run_on_hosts() with failing hosts")
+
+
+@pytest.mark.task(5)
+def test_max_workers_bounds_how_many_hosts_run_at_once(ssh, start_servers):
+    servers = start_servers(4)
+    timeline = Timeline()
+    gate = sshd.ExecGate(2, timeline=timeline, hold=0.3)
+    for srv in servers:
+        srv.gate = gate
+    hosts = [srv.address for srv in servers]
+    first = servers[0]
+    results = call_bounded(
+        ssh.run_on_hosts, hosts, "true", username=first.username, password=first.password,
+        known_hosts=first.shared_known_hosts, max_workers=2,
+        what="run_on_hosts(..., max_workers=2) on 4 hosts", hint="is a worker waiting forever?",
+        timeout=bounds.HANG + bounds.OVERLAP)
+    assert gate.peak <= 2, pool_message(
+        f"with max_workers=2, {gate.peak} hosts ran the command at once: max_workers ignored — pass it to "
+        "ThreadPoolExecutor(max_workers=max_workers)", timeline, "the pool's size is the bound")
+    if not gate.tripped:
+        pytest.fail(pool_message(
+            "with max_workers=2 the hosts still ran one after another — a serial loop instead of a pool",
+            timeline, "a ThreadPoolExecutor(max_workers=2) runs two hosts at a time"), pytrace=False)
+    assert len(results.succeeded) == 4, f"run_on_hosts() succeeded on {sorted(results.succeeded)}; expected all 4 hosts"
+
+
+# -- task 6: give up in time -------------------------------------------------------
+
+@pytest.mark.task(6)
+def test_connecting_to_a_host_that_never_answers_times_out(ssh, server):
+    with sshd.SilentListener() as silent:
+        host, port = silent.address
+        worker = Worker(ssh.connect, host, port, **login(server), timeout=TIMEOUT, name="connect").start()
+        returned = worker.finished()
+        if not returned:
+            pytest.fail(
+                f"connect(..., timeout={TIMEOUT}) to a host that accepts TCP but never sends an SSH banner was "
+                f"still waiting after {bounds.HANG:g} s: the TCP connect succeeded, so `timeout=` alone does "
+                "not cover it — pass banner_timeout=timeout (and auth_timeout=timeout) to connect()",
+                pytrace=False)
+    with pytest.raises(TimeoutError):
+        client = worker.outcome()
+        client.close()
+
+
+@pytest.mark.task(6)
+def test_connecting_where_nothing_listens_fails_clearly(ssh, server):
+    host, port = sshd.closed_port()
+    with pytest.raises(OSError) as caught:
+        client = call_bounded(ssh.connect, host, port, **login(server), timeout=TIMEOUT,
+                              what="connect() to a closed port", hint="a refused connection fails at once")
+        client.close()
+    assert str(port) in str(caught.value), (
+        f"connect() to a closed port raised {caught.value!r}; expected an error naming the port")
+
+
+@pytest.mark.task(6)
+def test_a_command_that_runs_too_long_times_out(ssh, server):
+    worker = Worker(ssh.run_command, server.host, server.port, "sleep 60", **login(server), timeout=TIMEOUT,
+                    name="run_command").start()
+    if not worker.finished():
+        pytest.fail(
+            f"run_command(..., 'sleep 60', timeout={TIMEOUT}) was still waiting after {bounds.HANG:g} s: "
+            "the timeout was not applied to the command — pass it to exec_command(command, timeout=timeout), "
+            "so that reading its output raises TimeoutError", pytrace=False)
+    with pytest.raises(TimeoutError):
+        worker.outcome()
+    assert_all_closed([server], "run_command() that timed out")
