@@ -1,0 +1,243 @@
+"""Tests for exercises/join — one group per task in README.md.
+
+The tests never time your workers. Workers that must overlap meet at a
+barrier that only trips when all of them are inside at once; children stamp
+their start and end with a shared counter, so a failure can draw who ran
+when. A worker that must still be running is held at a gate (an Event that
+only the test opens), and a stand-in worker notes how your code waited for it.
+"""
+import os
+import pickle
+import threading
+
+import pytest
+
+from kata import bounds, join_support
+from kata.join_support import WatchedWorker
+from kata.probes import Rendezvous
+from kata.seam import topic_fixture
+from kata.workers import run_bounded
+
+join = topic_fixture("join")
+
+LABELS = ("north", "south", "east", "west")
+COLOURS = ("red", "green", "blue")
+
+
+# -- task 1: start them all, then join them all ------------------------------------
+
+@pytest.mark.task(1)
+def test_threads_started_together_overlap(join, timeline):
+    meeting = Rendezvous(len(LABELS))
+    lock = threading.Lock()
+    entered = []  # the threads that began work, in order
+    company = {}  # label -> how many workers were alive (itself included) when its work began
+
+    def work(label):
+        with lock:
+            company[label] = 1 + sum(thread.is_alive() for thread in entered)
+            entered.append(threading.current_thread())
+        with timeline.span(label):
+            meeting.meet(label)
+
+    run_bounded(join.run_threads, work, LABELS, timeout=bounds.HANG + bounds.OVERLAP * len(LABELS),
+                what="run_threads()")
+    if meeting.tripped:
+        return
+    picture = f"{timeline.render()}\nhint: start every thread first, then join them all (README, task 1)"
+    if len(company) == len(LABELS) and max(company.values()) == 1:
+        pytest.fail(f"{len(LABELS)} threads ran one after another; expected them to overlap — each was the "
+                    "only one alive when its work began: did you call join() inside the start loop?\n"
+                    + picture, pytrace=False)
+    pytest.fail(f"the threads' work did not overlap: {len(meeting.met)} of {len(LABELS)} were inside at once "
+                f"(work ran for {sorted(company)})\n" + picture, pytrace=False)
+
+
+@pytest.mark.task(1)
+def test_each_label_runs_once_in_its_own_named_thread(join):
+    lock = threading.Lock()
+    seen = []
+
+    def work(label):
+        with lock:
+            seen.append((label, threading.current_thread()))
+
+    run_bounded(join.run_threads, work, LABELS, what="run_threads()")
+    labels = sorted(label for label, _ in seen)
+    assert labels == sorted(LABELS), (
+        f"run_threads(work, {LABELS}) called work for {labels}; expected each label once")
+    main = threading.current_thread()
+    assert all(thread is not main for _, thread in seen) and len({t for _, t in seen}) == len(LABELS), (
+        f"work ran in {len({t for _, t in seen})} thread(s) for {len(LABELS)} labels; expected one new "
+        "thread per label")
+    misnamed = {label: thread.name for label, thread in seen if thread.name != label}
+    assert not misnamed, (
+        f"label -> thread name: {misnamed}; expected each thread named after its label: "
+        "threading.Thread(target=work, args=(label,), name=label)")
+
+
+@pytest.mark.task(1)
+def test_run_threads_returns_after_every_thread_has_finished(join):
+    lock = threading.Lock()
+    finished = []
+
+    def work(label):
+        with lock:
+            finished.append(label)
+
+    run_bounded(join.run_threads, work, LABELS, what="run_threads()")
+    assert sorted(finished) == sorted(LABELS), (
+        f"run_threads() returned when only {sorted(finished)} of {sorted(LABELS)} had finished their work: "
+        "join every thread before returning (and join them all, not just the last one)")
+
+
+# -- task 2: the same with processes ----------------------------------------------
+
+def run_children(join, mp_context, work, common_args):
+    """Call run_processes(work, COLOURS, mp_context, common_args), naming a target that cannot be pickled."""
+    try:
+        return join.run_processes(work, COLOURS, mp_context, common_args)
+    except (pickle.PicklingError, AttributeError, TypeError) as exc:
+        text = str(exc)
+        if "pickle" not in text.lower() and "local object" not in text:
+            raise
+        pytest.fail(
+            f"starting a child failed under the {mp_context.get_start_method()} start method with "
+            f"{type(exc).__name__}: {text}. Spawn and forkserver send the target to the child by its name, "
+            "so it must be a module-level function: pass target=work, args=(label, *common_args) — not a "
+            "lambda or a function defined inside run_processes()", pytrace=False)
+
+
+@pytest.mark.task(2)
+def test_processes_started_together_overlap(join, mp_context, tmp_path):
+    barrier = mp_context.Barrier(len(COLOURS), timeout=bounds.HANG)
+    clock = mp_context.Value("i", 0)
+    exitcodes = run_children(join, mp_context, join_support.meet_and_note, (barrier, clock, str(tmp_path)))
+    notes = join_support.read_notes(tmp_path)
+    missing = sorted(set(COLOURS) - set(notes))
+    assert not missing, (
+        f"the children for {missing} never reported back (run_processes() returned {exitcodes!r}): start "
+        "one mp_context.Process per label with args=(label, *common_args), and join each before returning")
+    if all(note["met"] for note in notes.values()):
+        return
+    timeline = join_support.timeline_of(notes)
+    picture = f"{timeline.render()}\nhint: start every process first, then join them all (README, task 2)"
+    if not timeline.overlapped():
+        pytest.fail(f"{len(COLOURS)} processes ran one after another; expected them to overlap — each child "
+                    "ended before the next began: did you call join() inside the start loop?\n" + picture,
+                    pytrace=False)
+    pytest.fail(f"the children did not all wait at the barrier at once: "
+                f"{sum(note['met'] for note in notes.values())} of {len(COLOURS)} met\n" + picture,
+                pytrace=False)
+
+
+@pytest.mark.task(2)
+def test_each_label_runs_in_a_child_process_with_the_common_args(join, mp_context, tmp_path):
+    common_args = (str(tmp_path), "spare", 7)
+    exitcodes = run_children(join, mp_context, join_support.note_arguments, common_args)
+    notes = join_support.read_notes(tmp_path)
+    assert sorted(notes) == sorted(COLOURS), (
+        f"children reported for {sorted(notes)}; expected one child per label: {sorted(COLOURS)}")
+    wrong = {label: note["args"] for label, note in notes.items() if note["args"] != [label, *common_args]}
+    assert not wrong, (
+        f"the children were called with {wrong}; expected work(label, *common_args), e.g. "
+        f"work('red', {', '.join(map(repr, common_args))}): args=(label, *common_args)")
+    pids = {note["pid"] for note in notes.values()}
+    assert os.getpid() not in pids and len(pids) == len(COLOURS), (
+        f"the work ran in {len(pids)} process(es) {'including' if os.getpid() in pids else 'besides'} this one; "
+        f"expected {len(COLOURS)} child processes, one per label")
+    assert exitcodes == {label: 0 for label in COLOURS}, (
+        f"run_processes() returned {exitcodes!r}; expected {{label: 0}} for every label — join each child, "
+        "then read its exitcode (it is None while the child may still be running)")
+
+
+# -- task 3: wait with a limit: join(timeout) and is_alive() --------------------------
+
+def held_thread(gate):
+    thread = threading.Thread(target=gate.wait, args=(3 * bounds.HANG,), name="held")
+    thread.start()
+    return thread
+
+
+def held_process(mp_context, gate):
+    process = mp_context.Process(target=join_support.wait_at_gate, args=(gate,), name="held")
+    process.start()
+    return process
+
+
+def check_bounded_wait(join, watched, timeout, finishes, kind):
+    """Call finished_within(watched, timeout) and judge the answer against what really happened."""
+    result = run_bounded(join.finished_within, watched, timeout, timeout=2 * bounds.HANG,
+                         what=f"finished_within({kind}, {timeout})")
+    called = f"finished_within({kind}, {timeout}) called {watched.describe()} on it"
+    joins = watched.joins
+    if not joins:
+        pytest.fail(f"{called}; expected join(timeout) and then is_alive()", pytrace=False)
+    if None in joins:
+        pytest.fail(f"{called}: join() without a timeout waits for as long as the {kind} runs — this one was "
+                    "held at a gate, so forever. A bounded wait was asked: worker.join(timeout)", pytrace=False)
+    if joins[0] != timeout:
+        pytest.fail(f"{called}; expected join({timeout!r}), with the timeout it was given", pytrace=False)
+    if result is None:
+        pytest.fail(f"{called} and returned None: join() always returns None, whatever happened — ask "
+                    "worker.is_alive() after the join and return not alive", pytrace=False)
+    if finishes:
+        if result is False and watched.asked_alive_before_joining():
+            pytest.fail(f"{called} and returned False, but the {kind} finished during the wait: it asked "
+                        "is_alive() before join(), so the answer was stale — ask is_alive() after "
+                        "join(timeout)", pytrace=False)
+        assert result is True, (
+            f"{called} and returned {result!r}; the {kind} finished during the wait, so expected True")
+    else:
+        assert result is False, (
+            f"{called} and returned {result!r} while the {kind} was still alive, held at a gate; expected "
+            "False: return not worker.is_alive() — True means it has finished")
+
+
+@pytest.mark.task(3)
+def test_a_bounded_wait_gives_up_on_a_thread_still_running(join):
+    gate = threading.Event()
+    thread = held_thread(gate)
+    try:
+        check_bounded_wait(join, WatchedWorker(thread, gate), bounds.BRIEF, finishes=False, kind="thread")
+        assert thread.is_alive(), "the thread ended while it should have been held at the gate"
+    finally:
+        gate.set()
+        thread.join(bounds.HANG)
+
+
+@pytest.mark.task(3)
+def test_a_bounded_wait_sees_a_thread_that_finishes_during_it(join):
+    gate = threading.Event()
+    thread = held_thread(gate)
+    try:
+        check_bounded_wait(join, WatchedWorker(thread, gate, open_gate_on_join=True), bounds.HANG,
+                           finishes=True, kind="thread")
+    finally:
+        gate.set()
+        thread.join(bounds.HANG)
+
+
+@pytest.mark.task(3)
+def test_a_bounded_wait_gives_up_on_a_process_still_running(join, mp_context):
+    gate = mp_context.Event()
+    process = held_process(mp_context, gate)
+    try:
+        check_bounded_wait(join, WatchedWorker(process, gate), bounds.BRIEF, finishes=False, kind="process")
+        assert process.is_alive(), "the child ended while it should have been held at the gate"
+    finally:
+        gate.set()
+        process.join(bounds.HANG)
+
+
+@pytest.mark.task(3)
+def test_a_bounded_wait_sees_a_process_that_finishes_during_it(join, mp_context):
+    gate = mp_context.Event()
+    process = held_process(mp_context, gate)
+    try:
+        check_bounded_wait(join, WatchedWorker(process, gate, open_gate_on_join=True), bounds.HANG,
+                           finishes=True, kind="process")
+        assert process.exitcode == 0, f"the child's exit code was {process.exitcode!r}; expected 0"
+    finally:
+        gate.set()
+        process.join(bounds.HANG)

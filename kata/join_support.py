@@ -1,0 +1,116 @@
+"""Work and probes for the join topic's tests.
+
+Child processes re-import their target by name under spawn and forkserver, so
+the work children run lives here at module level. Children report through
+small JSON files in a folder the test owns, and stamp their start and end with
+a shared logical clock (a ``multiprocessing.Value``), so the test can draw
+who ran when without a stopwatch.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from kata import bounds
+from kata.timeline import Timeline
+
+
+# -- work run in child processes ---------------------------------------------------
+
+def _tick(clock) -> int:
+    with clock.get_lock():
+        clock.value += 1
+        return clock.value
+
+
+def _write_note(folder, label: str, note: dict) -> None:
+    folder = Path(folder)
+    temporary = folder / f"{label}.partial"
+    temporary.write_text(json.dumps(note), encoding="utf-8")
+    temporary.replace(folder / f"{label}.json")
+
+
+def meet_and_note(label, barrier, clock, folder) -> None:
+    """Wait at a barrier that only trips when every child is inside at once; note what happened."""
+    start = _tick(clock)
+    try:
+        barrier.wait()
+        met = True
+    except threading.BrokenBarrierError:
+        met = False
+    end = _tick(clock)
+    _write_note(folder, label, {"pid": os.getpid(), "met": met, "start": start, "end": end})
+
+
+def note_arguments(label, folder, *rest) -> None:
+    """Note the child's pid and every argument it was called with."""
+    _write_note(folder, label, {"pid": os.getpid(), "args": [label, folder, *rest]})
+
+
+def wait_at_gate(gate) -> None:
+    """Stay alive until the test opens the gate (bounded, so nothing outlives a broken test)."""
+    gate.wait(bounds.HANG)
+
+
+def read_notes(folder) -> dict[str, dict]:
+    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in Path(folder).glob("*.json")}
+
+
+def timeline_of(notes: dict[str, dict]) -> Timeline:
+    """Replay the children's clock stamps into a Timeline, to draw in a failure message."""
+    events = []
+    for label, note in notes.items():
+        events.append((note["start"], "start", label))
+        events.append((note["end"], "end", label))
+    timeline = Timeline()
+    for _, kind, label in sorted(events):
+        getattr(timeline, kind)(label)
+    return timeline
+
+
+# -- a stand-in worker that notes how it is waited for ---------------------------------
+
+class WatchedWorker:
+    """Stands in for a Thread or a Process: passes join() and is_alive() on, and notes each call.
+
+    The real worker is held on ``gate`` until the test opens it. With
+    ``open_gate_on_join`` the gate opens as join() begins, so the worker
+    finishes during the wait — whoever asked is_alive() before join() gets a
+    stale answer. A join() without a timeout would wait for a held worker
+    forever: the watcher notes it and opens the gate, so the test can say so.
+    """
+
+    def __init__(self, worker, gate, open_gate_on_join: bool = False) -> None:
+        self.worker = worker
+        self.gate = gate
+        self.open_gate_on_join = open_gate_on_join
+        self.calls: list[tuple[str, object]] = []
+
+    def join(self, timeout=None):
+        self.calls.append(("join", timeout))
+        if timeout is None or self.open_gate_on_join:
+            self.gate.set()
+        self.worker.join(bounds.HANG if timeout is None else timeout)
+
+    def is_alive(self) -> bool:
+        alive = self.worker.is_alive()
+        self.calls.append(("is_alive", alive))
+        return alive
+
+    def __getattr__(self, name):
+        return getattr(self.worker, name)
+
+    @property
+    def joins(self) -> list:
+        return [arg for call, arg in self.calls if call == "join"]
+
+    def asked_alive_before_joining(self) -> bool:
+        names = [call for call, _ in self.calls]
+        return "is_alive" in names and "join" in names and names.index("is_alive") < names.index("join")
+
+    def describe(self) -> str:
+        shown = [("join()" if arg is None else f"join({arg!r})") if call == "join" else "is_alive()"
+                 for call, arg in self.calls]
+        return ", ".join(shown) or "nothing"
