@@ -172,8 +172,8 @@ TOPICS: tuple[Topic, ...] = (
                 "host's value: one failed host must not lose the others.",
             )),
             Task(6, "Give up in time", 1, (
-                "timeout= covers the TCP connect only; a host that accepts and stays silent needs "
-                "banner_timeout= (and auth_timeout=) too.",
+                "Without timeout=, a host that accepts the TCP connection and stays silent keeps connect() "
+                "waiting for its banner (15 s by default); pass timeout= (and banner_timeout=, auth_timeout=).",
                 "exec_command(command, timeout=t) makes reading the output raise TimeoutError after t "
                 "seconds of silence.",
                 "A timed-out command still runs on the server until its connection closes: close it.",
@@ -352,7 +352,37 @@ TOPICS: tuple[Topic, ...] = (
             )),
         ),
     ),
-    # timers
+    Topic(
+        name="timers",
+        title="Timers: run it later, unless cancelled",
+        sections="2.10",
+        tasks=(
+            Task(1, "A Timer runs its function once, later, in its own thread", 2, (
+                "A Timer is a Thread: class Timer(threading.Thread), super().__init__() first.",
+                "Put the waiting and the call in run(): start() runs run() in the new thread and returns "
+                "at once.",
+                "Wait with self.finished.wait(self.interval), not time.sleep(): an Event's wait can be cut "
+                "short by cancel().",
+                "Call self.function(*self.args, **self.kwargs), with () and {} when args and kwargs are None.",
+            )),
+            Task(2, "Cancel before it fires means never", 2, (
+                "cancel() only sets self.finished.",
+                "After the wait, look: if self.finished.is_set(), somebody cancelled — don't call.",
+            )),
+            Task(3, "A repeating timer that keeps time and stops", 1, (
+                "Keep the time the next call is due: start + interval, then add interval after each call.",
+                "Wait for what is left until then, due - clock(), never less than 0: waiting a whole interval "
+                "after each call makes the timer drift by the length of the calls.",
+                "Loop `while not self.finished.wait(...)`: the wait returns True once cancel() set it.",
+            )),
+            Task(4, "Deadlines and back-off plans on a clock you can stop", 1, (
+                "clock=None, then `self._clock = clock or time.monotonic` inside __init__: freezegun can replace "
+                "time.monotonic only if you look it up when the call runs.",
+                "remaining() is max(0.0, expires_at - clock()).",
+                "Each delay is min(delay, cap, what is left); stop once the delays add up to the remaining time.",
+            )),
+        ),
+    ),
     Topic(
         name="queues",
         title="Queues: FIFO, LIFO, priority, producers and consumers",

@@ -1,0 +1,96 @@
+"""Mistakes students make with lock order and re-entrant locks; each must fail tests/exercises/deadlocks
+with a message naming it."""
+from kata.mistakes import Mistake
+
+MISTAKES = (
+    Mistake(
+        name="opposite-lock-order",
+        edits=(("    first, second = sorted((source, target), key=lambda account: account.name)\n",
+                "    first, second = source, target\n"),),
+        expect="opposite lock order deadlocks",
+    ),
+    Mistake(
+        name="second-acquire-without-timeout",
+        edits=(("            if target.lock.acquire(timeout=timeout):", "            if target.lock.acquire():"),),
+        expect="pass the timeout to the second acquire",
+    ),
+    Mistake(
+        name="back-off-that-never-releases-the-first-lock",
+        edits=(("""                return attempt
+        # The with-block has given the first lock back: back off holding nothing.
+        if backoff is not None:
+            backoff(attempt)
+        else:
+            time.sleep(random.uniform(0, timeout))
+""", """                return attempt
+            if backoff is not None:
+                backoff(attempt)
+            else:
+                time.sleep(random.uniform(0, timeout))
+"""),),
+        expect="back-off that never releases the first lock",
+    ),
+    Mistake(
+        name="rlock-replaced-by-lock",
+        edits=(("        self._lock = (lock_factory or RLock)()\n",
+                "        self._lock = (lock_factory or threading.Lock)()\n"),),
+        expect="did you guard it with a Lock instead of an RLock",
+    ),
+    Mistake(
+        name="owner-not-checked-on-acquire",
+        edits=(("""        me = threading.get_ident()
+        if self._owner == me:
+            self._count += 1
+            return True
+        if not self._lock.acquire(blocking, timeout):
+            return False
+        self._owner = me
+        self._count = 1
+        return True
+""", """        me = threading.get_ident()
+        if not self._lock.acquire(blocking, timeout):
+            return False
+        self._owner = me
+        self._count += 1
+        return True
+"""),),
+        expect="waited for its own lock",
+    ),
+    Mistake(
+        name="owner-not-checked-on-release",
+        edits=(("""        if self._owner != threading.get_ident():
+            raise RuntimeError("cannot release un-acquired lock")
+        self._count -= 1
+""", """        if self._owner is None:
+            raise RuntimeError("cannot release un-acquired lock")
+        self._count -= 1
+"""),),
+        expect="the owner was not checked on release",
+    ),
+    Mistake(
+        name="count-not-decremented",
+        edits=(("""        self._count -= 1
+        if self._count == 0:
+""", """        if self._count == 1:
+"""),),
+        expect="is the count decremented on every release()",
+    ),
+    Mistake(
+        name="freed-on-the-first-release",
+        edits=(("""        self._count -= 1
+        if self._count == 0:
+            self._owner = None
+            self._lock.release()
+""", """        self._count = 0
+        self._owner = None
+        self._lock.release()
+"""),),
+        expect="the lock was released while its owner still held it",
+    ),
+    Mistake(
+        name="timeout-not-passed-to-the-underlying-lock",
+        edits=(("        if not self._lock.acquire(blocking, timeout):\n",
+                "        if not self._lock.acquire(blocking):\n"),),
+        expect="pass blocking and timeout on",
+    ),
+)
