@@ -107,10 +107,14 @@ def test_output_arrives_as_exact_bytes(ssh, server):
 
 @pytest.mark.task(1)
 def test_stdin_reaches_the_command_and_is_closed(ssh, server):
-    result = call_bounded(ssh.run_command, server.host, server.port, "cat", stdin=b"line one\nline two\n",
-                          **login(server), what="run_command(..., 'cat', stdin=...)",
-                          hint="cat waits for the end of its input: close the write side after writing "
-                               "(stdin.channel.shutdown_write())")
+    hint = ("cat waits for the end of its input: close the write side after writing "
+            "(stdin.channel.shutdown_write())")
+    try:
+        result = call_bounded(ssh.run_command, server.host, server.port, "cat", stdin=b"line one\nline two\n",
+                              **login(server), what="run_command(..., 'cat', stdin=...)", hint=hint)
+    except TimeoutError:
+        pytest.fail(f"run_command(..., 'cat', stdin=...) timed out waiting for cat's output: {hint}",
+                    pytrace=False)
     assert result.stdout == b"line one\nline two\n", (
         f"ran `cat` with stdin=b'line one\\nline two\\n'; its stdout was {result.stdout!r}: write stdin to "
         "the channel, then close the write side (stdin.channel.shutdown_write())")
@@ -246,11 +250,11 @@ def test_downloading_a_missing_file_raises_and_leaves_nothing(ssh, server, tmp_p
     target = tmp_path / "never.bin"
     with pytest.raises(FileNotFoundError) as caught:
         ssh.download(server.host, server.port, "no/such/file.txt", target, **login(server))
-    assert "no/such/file.txt" in str(caught.value), (
-        f"the error said {str(caught.value)!r}; expected it to name the missing remote file")
     assert not target.exists(), (
         "download() of a missing remote file left an empty local file behind: sftp.get() creates the local "
         "file before it finds out — stat() the remote file first (or remove the local file on failure)")
+    assert "no/such/file.txt" in str(caught.value), (
+        f"the error said {str(caught.value)!r}; expected it to name the missing remote file")
     assert_all_closed([server], "download() of a missing file")
 
 
@@ -384,8 +388,9 @@ def test_connecting_to_a_host_that_never_answers_times_out(ssh, server):
         if not returned:
             pytest.fail(
                 f"connect(..., timeout={TIMEOUT}) to a host that accepts TCP but never sends an SSH banner was "
-                f"still waiting after {bounds.HANG:g} s: the TCP connect succeeded, so `timeout=` alone does "
-                "not cover it — pass banner_timeout=timeout (and auth_timeout=timeout) to connect()",
+                f"still waiting after {bounds.HANG:g} s: connect() without a timeout — the TCP connect "
+                "succeeded and the SSH banner never came; pass timeout=timeout to client.connect() "
+                "(and banner_timeout=timeout, auth_timeout=timeout: their defaults are 15 and 30 s)",
                 pytrace=False)
     with pytest.raises(TimeoutError):
         client = worker.outcome()
