@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-OUTPUT_LIMIT = 4000
+OUTPUT_LIMIT = 4000  # characters of a failure report kept per test
+PRINTED_LIMIT = 2000  # characters of what the test printed kept per test
+
+
+def clip(text: str, limit: int) -> str:
+    """Keep the start of ``text``; say visibly how much was cut."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n[... {len(text) - limit} more characters cut]"
 
 
 class ResultLog:
@@ -19,7 +27,13 @@ class ResultLog:
         self._file = open(path, "a", encoding="utf-8")
         self._failed: dict[str, pytest.TestReport] = {}
         self._skipped: set[str] = set()
+        self._calls: dict[str, pytest.TestReport] = {}
         self._durations: dict[str, float] = {}
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        # Every test that will run, so a run that dies still says which tests it never finished.
+        self._file.write(json.dumps({"collected": [item.nodeid for item in session.items]}) + "\n")
+        self._file.flush()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self._durations[report.nodeid] = self._durations.get(report.nodeid, 0.0) + report.duration
@@ -27,11 +41,15 @@ class ResultLog:
             self._failed[report.nodeid] = report
         if report.skipped:
             self._skipped.add(report.nodeid)
+        if report.when == "call":
+            self._calls[report.nodeid] = report
         if report.when == "teardown":
             self._write(report)
 
     def _write(self, teardown: pytest.TestReport) -> None:
         failed = self._failed.pop(teardown.nodeid, None)
+        shown = failed or self._calls.pop(teardown.nodeid, None) or teardown
+        self._calls.pop(teardown.nodeid, None)
         skipped = teardown.nodeid in self._skipped
         self._skipped.discard(teardown.nodeid)
         outcome = "failed" if failed else "skipped" if skipped else "passed"
@@ -40,7 +58,8 @@ class ResultLog:
             "outcome": outcome,
             "when": failed.when if failed else None,
             "message": _crash_message(failed) if failed else "",
-            "output": failed.longreprtext[:OUTPUT_LIMIT] if failed else "",
+            "output": clip(failed.longreprtext, OUTPUT_LIMIT) if failed else "",
+            "printed": clip(shown.capstdout + shown.capstderr, PRINTED_LIMIT),
             "duration": round(self._durations.pop(teardown.nodeid, 0.0), 3),
         }
         self._file.write(json.dumps(record) + "\n")
@@ -57,13 +76,18 @@ def _crash_message(report: pytest.TestReport) -> str:
     return str(report.longrepr).strip().splitlines()[0] if report.longrepr else ""
 
 
-def read(path: Path) -> list[dict]:
+def read(path: Path) -> tuple[list[str], list[dict]]:
+    """The collected test ids and the records of finished tests."""
+    collected, records = [], []
     if not path.exists():
-        return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+        return collected, records
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
         try:
-            records.append(json.loads(line))
+            entry = json.loads(line)
         except json.JSONDecodeError:  # a line cut short when the run was killed
             continue
-    return records
+        if "collected" in entry:
+            collected = entry["collected"]
+        else:
+            records.append(entry)
+    return collected, records
