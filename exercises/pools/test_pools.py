@@ -1,0 +1,427 @@
+"""Tests for exercises/pools — one group per task in README.md.
+
+Nothing here hopes for a lucky schedule. Completion order is forced: a relay
+pool completes the last input first and the first input only once somebody
+waits for a result. Concurrency is proved by requests meeting at a barrier on
+a real HTTP server (127.0.0.1, started by a fixture), bounds by a peak counter
+and a barrier one party too large, cancellation by gates that hold a finished
+task's worker until the caller has had its chance to cancel.
+
+Functions that worker processes run live at module level, so that spawn and
+forkserver children can import them by name; barriers and events reach them
+through the pool's initializer, never as task arguments.
+"""
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pickle import PicklingError
+
+import pytest
+
+from kata import bounds
+from kata.httpserver import PageServer, page_html
+from kata.pools_probes import PoolRecorder, RelayPool
+from kata.probes import Window
+from kata.seam import topic_fixture
+from kata.timeline import Timeline
+from kata.workers import run_bounded
+
+pools = topic_fixture("pools")
+
+ITEMS = (1, 2, 3, 4)
+SHORT = 0.1  # how long a correct pool is watched for a task it must not admit (paid once)
+PAGES = {f"/page/{n}": page_html(f"Page {n}", words=10 + 7 * n) for n in range(6)}
+MISSING = "/no/such/page"
+
+
+# -- run in worker processes (module level, so spawn/forkserver can import them) --
+
+def square(x):
+    return x * x
+
+
+def square_and_pid(x):
+    return x * x, os.getpid()
+
+
+def fail_on_three(x):
+    if x == 3:
+        raise ValueError("task 3 failed on purpose")
+    return x
+
+
+_probes = None
+
+
+def install_probes(*probes):
+    """A pool initializer: keep the synchronisation objects for this worker's tasks."""
+    global _probes
+    _probes = probes
+
+
+def occupy(item):
+    """Count who is inside; meet one other task; watch (briefly) for a third that must not come."""
+    lock, inside, peak, meet, over, missed = _probes
+    with lock:
+        inside.value += 1
+        peak.value = max(peak.value, inside.value)
+    try:
+        meet.wait()
+    except threading.BrokenBarrierError:
+        with lock:
+            missed.value += 1
+    try:
+        over.wait()
+    except threading.BrokenBarrierError:
+        pass
+    with lock:
+        inside.value -= 1
+    return item * 10
+
+
+def finish_in_reverse(item):
+    """Wait for this item's gate, note the finish, open the gate of the item before."""
+    gates, order, count, lock = _probes
+    if not gates[item].wait(bounds.HANG):
+        return "gate never opened"
+    with lock:
+        order[count.value] = item
+        count.value += 1
+    if item > 0:
+        gates[item - 1].set()
+    return item * item
+
+
+# -- fixtures and helpers ----------------------------------------------------
+
+@pytest.fixture
+def site():
+    """A real HTTP server on 127.0.0.1 serving PAGES; tests may set site.on_request(path)."""
+    with PageServer(PAGES) as server:
+        yield server
+
+
+@pytest.fixture(params=["thread", "process"])
+def real_pool(request, mp_context):
+    if request.param == "thread":
+        with ThreadPoolExecutor(max_workers=len(ITEMS)) as pool:
+            yield pool
+    else:
+        with ProcessPoolExecutor(max_workers=2, mp_context=mp_context) as pool:
+            yield pool
+
+
+def read_lines(path):
+    return path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+
+
+def expected_line(path):
+    return f"{path} {path.replace('/page/', 'Page ')}"
+
+
+class MeetingPoint:
+    """A server hook: requests wait until ``parties`` are in at once (or OVERLAP passes), drawn on a timeline."""
+
+    def __init__(self, parties, over=None):
+        self.timeline = Timeline()
+        self.meet = threading.Barrier(parties, timeout=bounds.OVERLAP)
+        self.over = threading.Barrier(over, timeout=SHORT) if over else None
+        self.missed = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, path):
+        self.timeline.start(path)
+        try:
+            self.meet.wait()
+        except threading.BrokenBarrierError:
+            with self._lock:
+                self.missed += 1
+        if self.over is not None:
+            try:
+                self.over.wait()
+            except threading.BrokenBarrierError:
+                pass
+        self.timeline.end(path)
+
+
+def crawl_site(pools, site, tmp_path, paths, **options):
+    results = tmp_path / "results.txt"
+    urls = [site.url(path) for path in paths]
+    run_bounded(pools.crawl, urls, results, timeout=bounds.HANG + bounds.OVERLAP, what="crawl()", **options)
+    return urls, read_lines(results)
+
+
+def lost_and_doubled(lines, expected):
+    lost = [line for line in expected if line not in lines]
+    doubled = sorted({line for line in lines if lines.count(line) > 1})
+    return lost, doubled
+
+
+# -- task 1: submit everything, then collect in input order ----------------------
+
+@pytest.mark.task(1)
+def test_results_come_back_in_input_order_though_tasks_finish_in_reverse(pools, real_pool):
+    with RelayPool(real_pool, len(ITEMS)) as relay:
+        result = run_bounded(pools.results_in_order, relay, square, list(ITEMS),
+                             timeout=bounds.HANG + bounds.HANG, what="results_in_order()")
+    expected = [square(x) for x in ITEMS]
+    if relay.waited_early:
+        pytest.fail(
+            "results_in_order() waited for a result before it had submitted every item, so the tasks "
+            "ran one at a time: submit them all first (a list of futures), then call result() on each",
+            pytrace=False)
+    completed = [square(ITEMS[i]) for i in relay.completion_order]
+    if result == completed and result != expected:
+        pytest.fail(
+            f"the tasks finished last-first; results_in_order() returned {result}, in completion order; "
+            f"expected input order {expected}\n{relay.timeline.render()}\n"
+            "hint: as_completed() yields futures as they finish; keep your own list of futures in the order "
+            "you submitted them and call result() on each in turn (or use pool.map)", pytrace=False)
+    assert result == expected, (
+        f"results_in_order(pool, square, {list(ITEMS)}) returned {result!r}; expected {expected}")
+
+
+@pytest.mark.task(1)
+def test_a_process_pool_runs_the_tasks_in_other_processes(pools, mp_context):
+    with ProcessPoolExecutor(max_workers=2, mp_context=mp_context) as pool:
+        result = run_bounded(pools.results_in_order, pool, square_and_pid, list(ITEMS),
+                             what="results_in_order() on a process pool")
+    squares = [value for value, _ in result]
+    assert squares == [square(x) for x in ITEMS], (
+        f"results_in_order(process pool, square_and_pid, {list(ITEMS)}) gave squares {squares}; "
+        f"expected {[square(x) for x in ITEMS]}")
+    pids = {pid for _, pid in result}
+    assert os.getpid() not in pids, (
+        "a task ran in the test's own process: submit the work to the pool you were given "
+        "(pool.submit(fn, item)) instead of calling fn(item) yourself")
+
+
+# -- task 2: an exception in a task surfaces from result() ------------------------
+
+@pytest.mark.task(2)
+def test_an_exception_in_a_task_comes_out_of_results_in_order(pools, real_pool):
+    try:
+        returned = run_bounded(pools.results_in_order, real_pool, fail_on_three, list(ITEMS),
+                               what="results_in_order()")
+    except ValueError as exc:
+        assert "task 3 failed on purpose" in str(exc), (
+            f"results_in_order() raised ValueError({exc}); expected the task's own exception, "
+            "'task 3 failed on purpose'")
+        return
+    pytest.fail(
+        f"fail_on_three(3) raised ValueError in the pool, but results_in_order() returned {returned!r}: "
+        "the exception was swallowed — let future.result() raise it to the caller, don't catch it and "
+        "carry on (nor return future.exception() as a value)", pytrace=False)
+
+
+@pytest.mark.task(2)
+def test_the_other_results_are_not_affected_by_a_failure_elsewhere(pools):
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        result = run_bounded(pools.results_in_order, pool, fail_on_three, [1, 2, 4], what="results_in_order()")
+    assert result == [1, 2, 4], f"results_in_order(pool, fail_on_three, [1, 2, 4]) returned {result!r}; expected [1, 2, 4]"
+
+
+# -- task 3: crawl pages concurrently, parse each in a done-callback ---------------
+
+@pytest.mark.task(3)
+def test_fetch_returns_the_url_and_the_page_text(pools, site):
+    url = site.url("/page/2")
+    page = run_bounded(pools.fetch, url, what=f"fetch({url!r})")
+    assert isinstance(page, dict) and page.get("url") == url and page.get("text") == PAGES["/page/2"], (
+        f"fetch({url!r}) returned {page!r:.200}; expected {{'url': url, 'text': the page's HTML}}")
+    assert pools.title_of(page) == "Page 2", (
+        f"title_of(page) returned {pools.title_of(page)!r}; expected 'Page 2', the text inside <title>")
+
+
+@pytest.mark.task(3)
+def test_the_crawler_writes_one_line_per_page_none_lost_or_doubled(pools, site, tmp_path):
+    paths = list(PAGES)[:4]
+    site.on_request = MeetingPoint(len(paths))
+    urls, lines = crawl_site(pools, site, tmp_path, paths, max_workers=4)
+    expected = [f"{url} Page {path.rsplit('/', 1)[1]}" for url, path in zip(urls, paths)]
+    lost, doubled = lost_and_doubled(lines, expected)
+    if doubled or lost:
+        pytest.fail(
+            f"crawl() of {len(urls)} pages wrote {len(lines)} lines: doubled {doubled}, lost {lost}\n"
+            "hint: a done-callback is called with the future that finished — does your callback use the "
+            "future it is given (its argument), or a variable from the loop? Bind the url with "
+            "functools.partial(record, url), not with a lambda over the loop variables (README, task 3)",
+            pytrace=False)
+    assert sorted(lines) == sorted(expected), f"crawl() wrote {lines}; expected, in any order, {expected}"
+
+
+@pytest.mark.task(3)
+def test_the_crawler_fetches_the_pages_at_the_same_time(pools, site, tmp_path):
+    paths = list(PAGES)[:4]
+    meeting = MeetingPoint(len(paths))
+    site.on_request = meeting
+    crawl_site(pools, site, tmp_path, paths, max_workers=4)
+    assert not meeting.missed, (
+        f"crawl(max_workers=4) of 4 pages: the server never had all 4 requests in at once; pages were "
+        f"fetched one after another\n{meeting.timeline.render()}\n"
+        "hint: submit every fetch to the pool and attach the callback; don't wait for a page "
+        "(future.result()) before asking for the next one (README, task 3)")
+
+
+@pytest.mark.task(3)
+def test_the_callbacks_append_their_lines_under_one_lock(pools, site, tmp_path, lock_spy):
+    paths = list(PAGES)[:4]
+    site.on_request = MeetingPoint(len(paths))  # all four answers come at once: the callbacks collide
+    window = Window(lock_spy)
+    urls, lines = crawl_site(pools, site, tmp_path, paths, max_workers=4,
+                             lock_factory=lock_spy.factory, between=window)
+    assert not window.overlapped, (
+        "two done-callbacks were in the middle of writing their lines at the same time: they append "
+        "without the lock, from several pool threads, and a line can be torn apart — hold one lock "
+        "(made once, with lock_factory()) around the whole write, between() included")
+    assert len(lock_spy.locks) == 1, (
+        f"crawl() called lock_factory() {len(lock_spy.locks)} times; expected once: one lock shared by "
+        "every callback (a lock made inside the callback protects nothing)")
+    assert len(lines) == len(urls), f"crawl() of {len(urls)} pages wrote {len(lines)} lines: {lines}"
+
+
+@pytest.mark.task(3)
+def test_a_page_that_fails_gets_an_error_line_and_the_others_still_get_theirs(pools, site, tmp_path):
+    paths = [*list(PAGES)[:3], MISSING]
+    urls, lines = crawl_site(pools, site, tmp_path, paths, max_workers=4)
+    missing_url = urls[-1]
+    errors = [line for line in lines if line.startswith(missing_url + " ")]
+    assert errors, (
+        f"no line for {missing_url}, which the server answered with 404 (lines: {lines}): an exception "
+        "inside a done-callback is only logged, never raised, so the line was silently lost — check "
+        "future.exception() before calling result(), and write '<url> ERROR <exception type>'")
+    assert errors == [f"{missing_url} ERROR HTTPError"], (
+        f"the line for the missing page is {errors}; expected ['{missing_url} ERROR HTTPError']")
+    good = [f"{url} Page {path.rsplit('/', 1)[1]}" for url, path in zip(urls, paths[:3])]
+    assert sorted(line for line in lines if line not in errors) == sorted(good), (
+        f"with one page missing, crawl() wrote {lines}; expected the three good pages' lines too: {good}")
+
+
+# -- task 4: bound the pool, and shut it down ------------------------------------
+
+@pytest.mark.task(4)
+def test_the_crawler_never_fetches_more_than_max_workers_pages_at_once(pools, site, tmp_path):
+    paths = list(PAGES)  # six pages, two workers
+    meeting = MeetingPoint(2, over=3)
+    site.on_request = meeting
+    recorder = PoolRecorder()
+    crawl_site(pools, site, tmp_path, paths, max_workers=2, executor=recorder.executor)
+    peak = site.occupancy.peak
+    if recorder.made != [2] or peak > 2:
+        pytest.fail(
+            f"crawl(max_workers=2) made its pool with max_workers={recorder.made} and the server saw "
+            f"{peak} requests at once; expected one pool of 2 and at most 2 requests at a time\n"
+            f"{meeting.timeline.render()}\nhint: executor(max_workers=max_workers) — a pool made without "
+            "max_workers gets ThreadPoolExecutor's default size, far more than you were allowed",
+            pytrace=False)
+    assert not meeting.missed, (
+        f"crawl(max_workers=2): the server never had 2 requests in at once; expected 2 at a time\n"
+        f"{meeting.timeline.render()}\nhint: submit every page before waiting for any")
+
+
+@pytest.mark.task(4)
+def test_the_crawler_shuts_its_pool_down_and_waits_for_every_callback(pools, site, tmp_path):
+    recorder = PoolRecorder()
+    paths = list(PAGES)[:4]
+    urls, lines = crawl_site(pools, site, tmp_path, paths, max_workers=4, executor=recorder.executor)
+    assert recorder.made, "crawl() never called executor(...): make the pool with the executor it is given"
+    assert (False, False) not in recorder.shutdowns and (False, True) not in recorder.shutdowns, (
+        "crawl() called shutdown(wait=False): it returned while pages were still being fetched and "
+        "parsed, and left the pool's threads running behind it — use the pool as a context manager "
+        "(with executor(...) as pool:), whose exit is shutdown(wait=True)")
+    assert recorder.shutdowns, (
+        "crawl() never shut its pool down: the worker threads outlive the call — use a with-block")
+    assert len(lines) == len(urls), (
+        f"when crawl() returned, the results file had {len(lines)} lines for {len(urls)} pages: wait for "
+        "the pool (a with-block) before returning")
+
+
+def process_probes(ctx, *objects):
+    return dict(initializer=install_probes, initargs=objects, mp_context=ctx)
+
+
+def call_run_pool(pools, fn, items, **options):
+    try:
+        return run_bounded(pools.run_pool, fn, items, timeout=bounds.HANG + bounds.HANG,
+                           what="run_pool()", **options)
+    except (PicklingError, AttributeError, TypeError) as exc:
+        if "pickle" not in str(exc).lower() and "local object" not in str(exc):
+            raise
+        pytest.fail(
+            f"run_pool() could not send its initializer to the worker processes ({type(exc).__name__}: "
+            f"{exc}): a lambda, or a function defined inside another, can't be pickled, and spawn and "
+            "forkserver children receive everything pickled — pass initializer=initializer, "
+            "initargs=initargs on to ProcessPoolExecutor as they came", pytrace=False)
+
+
+@pytest.mark.task(4)
+def test_run_pool_runs_max_workers_tasks_at_once_and_never_more(pools, mp_context):
+    lock = mp_context.Lock()
+    inside, peak, missed = mp_context.Value("i", 0), mp_context.Value("i", 0), mp_context.Value("i", 0)
+    meet = mp_context.Barrier(2, timeout=bounds.OVERLAP)
+    over = mp_context.Barrier(3, timeout=SHORT)
+    result = call_run_pool(pools, occupy, [0, 1, 2, 3], max_workers=2,
+                           **process_probes(mp_context, lock, inside, peak, meet, over, missed))
+    assert result == [0, 10, 20, 30], f"run_pool(occupy, [0, 1, 2, 3]) returned {result!r}; expected [0, 10, 20, 30]"
+    assert peak.value <= 2, (
+        f"run_pool(max_workers=2) had {peak.value} tasks running at once; expected at most 2: "
+        "pass max_workers to ProcessPoolExecutor")
+    assert missed.value == 0, (
+        "run_pool(max_workers=2) never had 2 tasks running at once: did you pass max_workers=1, or "
+        "wait for each task before submitting the next?")
+
+
+@pytest.mark.task(4)
+def test_run_pool_keeps_input_order_and_leaves_no_worker_behind(pools, mp_context):
+    before = set(multiprocessing.active_children())
+    gates = [mp_context.Event() for _ in range(3)]
+    gates[-1].set()
+    order, count, lock = mp_context.Array("i", 3), mp_context.Value("i", 0), mp_context.Lock()
+    result = call_run_pool(pools, finish_in_reverse, [0, 1, 2], max_workers=3,
+                           **process_probes(mp_context, gates, order, count, lock))
+    finished = list(order[:count.value])
+    assert result == [0, 1, 4], (
+        f"the tasks finished in the order {finished}; run_pool(square, [0, 1, 2]) returned {result!r}; "
+        "expected the input order, [0, 1, 4]: pool.map keeps it, whatever order the tasks finish in")
+    left = [p for p in multiprocessing.active_children() if p not in before]
+    assert not left, (
+        f"run_pool() returned with {len(left)} worker processes still alive: use the pool as a context "
+        "manager so that it shuts down and joins its workers before you return")
+
+
+# -- task 5: stop early: cancel what has not started --------------------------------
+
+@pytest.mark.task(5)
+def test_first_match_cancels_the_tasks_that_have_not_started(pools):
+    items = ["a", "b", "c", "d", "e"]
+    recorder = PoolRecorder(expect_cancelled=3, expect_submitted=len(items))
+    started = []
+    lock = threading.Lock()
+
+    def look(item):
+        with lock:
+            started.append(item)
+        if item == "a":
+            recorder.settled.wait(bounds.HANG)  # still running when the match is found
+        if item == "b":
+            recorder.all_submitted.wait(bounds.HANG)
+            return "found b"
+        return None
+
+    result = run_bounded(pools.first_match, look, items, max_workers=2, executor=recorder.executor,
+                         timeout=bounds.HANG + bounds.HANG, what="first_match()")
+    assert result == "found b", f"first_match() returned {result!r}; expected 'found b', the only match"
+    late = sorted(set(started) - {"a", "b"})
+    assert not late, (
+        f"after 'b' matched, the tasks for {late} still started: they were waiting in the queue and "
+        "nobody cancelled them — call pool.shutdown(cancel_futures=True) as soon as you have the match "
+        f"(shutdown calls seen: {recorder.shutdowns})")
+    assert recorder.shutdowns, "first_match() never shut its pool down: use a with-block"
+
+
+@pytest.mark.task(5)
+def test_first_match_returns_none_when_nothing_matches(pools):
+    result = run_bounded(pools.first_match, lambda item: None, ["a", "b", "c"], max_workers=2,
+                         what="first_match()")
+    assert result is None, f"first_match() with no matching item returned {result!r}; expected None"
