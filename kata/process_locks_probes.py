@@ -52,7 +52,7 @@ HELD_WORDS = {
 class ProcessWindow:
     """A between() hook and a lock factory that watch writers in several processes."""
 
-    def __init__(self, ctx, module: str, hold: float = bounds.OVERLAP) -> None:
+    def __init__(self, ctx, module: str, hold: float = bounds.HANG) -> None:
         self._ctx = ctx
         self.module = module  # dotted name of the module under test, to recognise its globals
         self.hold = hold

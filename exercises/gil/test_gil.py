@@ -29,7 +29,7 @@ ITEMS = (1, 2, 3)
 
 
 def bounded(call, *args, what, **kwargs):
-    return run_bounded(call, *args, timeout=bounds.HANG + bounds.OVERLAP, what=what, **kwargs)
+    return run_bounded(call, *args, timeout=2 * bounds.HANG + bounds.OVERLAP, what=what, **kwargs)
 
 
 # -- task 1: threads for waiting ------------------------------------------------
@@ -106,7 +106,7 @@ def test_each_task_runs_in_a_thread_of_its_own(gil):
 
 @pytest.mark.task(2)
 def test_computing_tasks_run_in_distinct_processes_at_once(gil, mp_context):
-    barrier = mp_context.Barrier(len(ITEMS), timeout=bounds.OVERLAP)
+    barrier = mp_context.Barrier(len(ITEMS), timeout=bounds.HANG)
     results = bounded(gil.run_in_processes, gil_probes.meet, list(ITEMS), mp_context,
                       initializer=gil_probes.install_barrier, initargs=(barrier,), what="run_in_processes()")
     assert [item for item, _, _ in results] == list(ITEMS), (
@@ -152,7 +152,7 @@ def test_the_pool_starts_its_processes_with_the_given_context(gil, mp_context, s
 
 @pytest.mark.task(3)
 def test_cpu_bound_work_gets_a_process_pool(gil, mp_context):
-    barrier = mp_context.Barrier(2, timeout=bounds.OVERLAP)
+    barrier = mp_context.Barrier(2, timeout=bounds.HANG)
     executor = gil.choose_executor("cpu", 2, mp_context, initializer=gil_probes.install_barrier,
                                    initargs=(barrier,))
     try:
@@ -160,7 +160,7 @@ def test_cpu_bound_work_gets_a_process_pool(gil, mp_context):
             f"choose_executor('cpu', ...) returned {type(executor).__name__}; expected a ProcessPoolExecutor: "
             "threads chosen for CPU-bound work take turns under the GIL, processes compute side by side")
         futures = [executor.submit(gil_probes.meet, item) for item in (1, 2)]
-        results = [future.result(timeout=bounds.HANG + bounds.OVERLAP) for future in futures]
+        results = [future.result(timeout=2 * bounds.HANG + bounds.OVERLAP) for future in futures]
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     pids = {pid for _, pid, _ in results}
@@ -181,7 +181,7 @@ def test_io_bound_work_gets_a_thread_pool(gil, mp_context):
         meeting = Rendezvous(len(ITEMS))
         futures = [executor.submit(meeting.meet, f"task {item}") for item in ITEMS]
         for future in futures:
-            future.result(timeout=bounds.HANG + bounds.OVERLAP)
+            future.result(timeout=2 * bounds.HANG + bounds.OVERLAP)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     assert meeting.tripped, (

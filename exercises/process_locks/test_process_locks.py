@@ -57,19 +57,19 @@ def new_window(mp_context):
 
 def overlap_message(window, what, lines=None):
     """Name the mistake from what the first child held while it was inside."""
-    picture = f"\nthe file:\n{drawn(lines)}" if lines is not None else ""
+    picture = f"\nthe file, in the order the lines were written:\n{drawn(lines)}" if lines is not None else ""
     held = window.first_held
     if held == HELD_MODULE_LEVEL:
-        return (f"{what}, although the first held a lock: a module-level lock. Under spawn and forkserver "
+        return (f"{what}, although the first child held a lock — a module-level lock. Under spawn and forkserver "
                 "every child imports the module afresh and makes a lock of its own, so they exclude nobody "
                 "(only fork copies one lock into every child) — make one lock in the parent and pass it to "
                 f"each child as a Process argument{picture}")
     if held == HELD_OWN:
-        return (f"{what}, although the first held a lock it had made itself: a lock created in each child "
+        return (f"{what}, although the first child held a lock it had made itself: a lock created in each child "
                 "belongs to that child alone and excludes nobody — use the lock passed in as an argument"
                 f"{picture}")
     if held == HELD_NOTHING:
-        return (f"{what}, and the first held no lock while it was inside: did you forget the lock? "
+        return (f"{what}, and the first child held no lock while it was inside: did you forget the lock? "
                 f"Hold the lock passed in across both writes{picture}")
     return f"{what}: every child must take the one lock it was given around its whole work{picture}"
 
@@ -139,7 +139,7 @@ def test_report_releases_the_lock_when_between_raises(process_locks, tmp_path, m
 # -- task 2: one lock, passed to every process ------------------------------------
 
 def run_reports(process_locks, *args, **kwargs):
-    return run_bounded(process_locks.run_reports, *args, timeout=bounds.HANG + bounds.OVERLAP,
+    return run_bounded(process_locks.run_reports, *args, timeout=2 * bounds.HANG + bounds.OVERLAP,
                        what="run_reports()", **kwargs)
 
 
@@ -234,7 +234,7 @@ def test_add_visits_holds_the_counters_lock_between_read_and_write(process_locks
 
 def count(process_locks, counter, workers, times, mp_context, between=None):
     return run_bounded(process_locks.count_in_processes, counter, workers, times, mp_context, between=between,
-                       timeout=bounds.HANG + bounds.OVERLAP, what="count_in_processes()")
+                       timeout=2 * bounds.HANG + bounds.OVERLAP, what="count_in_processes()")
 
 
 @pytest.mark.task(3)
