@@ -6,7 +6,6 @@ Run the tests with:  pytest exercises/ssh
 
 The data types below are written for you; the functions are yours.
 """
-from __future__ import annotations
 
 import os
 import socket

@@ -2,7 +2,6 @@
 
 Reference solution. Same public API as exercises/ssh/ssh.py.
 """
-from __future__ import annotations
 
 import os
 import socket
