@@ -1,0 +1,149 @@
+"""Child-side probes for the daemons topic, and the script the tests run in a subprocess.
+
+Targets are module-level so that spawn and forkserver children can import
+them. The script test starts a whole small program (``python -c ...
+script.py``) because "a daemon ends when the main program ends" is about the
+end of a program, which a test cannot stage inside its own pytest process.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+from kata import bounds
+
+POLL = 0.01  # how often the job looks whether the helper is gone (in the child; costs a correct run ~10 ms)
+
+
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a live process: one that has ended (a zombie not yet reaped) does not count."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def report(reply, release, *args):
+    """Tell the parent who we are, whether we are a daemon and what we got; stay until ``release``."""
+    me = multiprocessing.current_process()
+    reply.put({"pid": os.getpid(), "daemon": me.daemon, "args": args})
+    release.wait(bounds.HANG)
+
+
+def serve_forever(pid_box, started):
+    """The helper: publish our pid, say we run, then idle until somebody ends us."""
+    pid_box.value = os.getpid()
+    started.set()
+    threading.Event().wait(bounds.HANG * 6)
+
+
+def outlive(pid_box, started, job_started, marker):
+    """The job: wait until the helper is gone (ended and reaped), then write ``marker`` and end.
+
+    ``job_started`` tells the program that the job runs: under spawn a child
+    that is still unpickling its arguments when the main code ends can find
+    their semaphores already unlinked by the program's exit, so the program
+    waits for this before its main code ends.
+    """
+    started.wait(bounds.HANG)
+    helper = pid_box.value
+    job_started.set()
+    deadline = time.monotonic() + bounds.HANG * 3
+    while running(helper) and time.monotonic() < deadline:
+        time.sleep(POLL)
+    state = "alive" if running(helper) else "gone"
+    Path(marker).write_text(f"helper {helper} {state}", encoding="utf-8")
+
+
+SCRIPT = '''\
+import json
+import multiprocessing as mp
+
+from kata import daemons as probe
+from kata.impl.daemons import daemons
+
+if __name__ == "__main__":
+    ctx = mp.get_context()  # the start method chosen on the command line
+    pid_box, started, job_started = ctx.Value("i", 0), ctx.Event(), ctx.Event()
+    helper, job = daemons.start_helper_and_job(
+        ctx, probe.serve_forever, (pid_box, started), probe.outlive, (pid_box, started, job_started, {marker!r}))
+    started.wait({hang!r})
+    job_started.wait({hang!r})
+    with open({report!r}, "w") as out:
+        json.dump({{"helper": helper.pid, "job": job.pid, "helper_alive": helper.is_alive(),
+                   "job_alive": job.is_alive()}}, out)
+    # The main program's code ends here.
+'''
+
+LAUNCHER = ("import multiprocessing as mp, runpy, sys; mp.set_start_method(sys.argv[1]); "
+            "runpy.run_path(sys.argv[2], run_name='__main__')")
+
+
+class ScriptRun:
+    """Run the daemons script under one start method, in its own session; always clean up after it."""
+
+    def __init__(self, folder: Path, start_method: str) -> None:
+        self.folder = Path(folder)
+        self.start_method = start_method
+        self.marker = self.folder / "job-finished.txt"
+        self.report_path = self.folder / "main-code-ended.json"
+        self.script = self.folder / "program.py"
+        self.script.write_text(SCRIPT.format(marker=str(self.marker), report=str(self.report_path),
+                                             hang=bounds.HANG), encoding="utf-8")
+        self.process: subprocess.Popen | None = None
+        self.ended = False
+
+    def run(self, timeout: float = bounds.HANG) -> None:
+        with open(self.folder / "output.txt", "wb") as output:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", LAUNCHER, self.start_method, str(self.script)],
+                cwd=self.folder, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            self.process.wait(timeout)
+            self.ended = True
+        except subprocess.TimeoutExpired:
+            self.ended = False
+
+    def report(self) -> dict | None:
+        try:
+            return json.loads(self.report_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def job_marker(self) -> str | None:
+        try:
+            return self.marker.read_text(encoding="utf-8")
+        except OSError:
+            return None
+
+    def output(self) -> str:
+        try:
+            return (self.folder / "output.txt").read_text(encoding="utf-8", errors="replace")[-1500:]
+        except OSError:
+            return ""
+
+    def cleanup(self) -> None:
+        """Kill the script's whole process group and any child it reported, then reap the script."""
+        pids = [pid for pid in (self.report() or {}).values() if isinstance(pid, int) and not isinstance(pid, bool)]
+        if self.process is not None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        for pid in pids:  # only what is still in the script's group: a reused pid is somebody else's
+            try:
+                if self.process is not None and os.getpgid(pid) == self.process.pid:
+                    os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+        if self.process is not None:
+            self.process.wait(bounds.HANG)

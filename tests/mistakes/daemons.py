@@ -1,0 +1,65 @@
+"""Mistakes students make with daemon processes; each must fail exercises/daemons with a message naming it."""
+from kata.mistakes import Mistake
+
+MISTAKES = (
+    Mistake(
+        name="daemon-set-after-start",
+        edits=(("""    process = ctx.Process(target=target, args=args, daemon=True)  # daemon before start()
+    process.start()
+""", """    process = ctx.Process(target=target, args=args)
+    process.start()
+    process.daemon = True
+"""),),
+        expect="set daemon=True before start()",
+    ),
+    Mistake(
+        name="helper-not-a-daemon",
+        edits=(("    helper_process = start_daemon(ctx, helper, *helper_args)\n", """    helper_process = ctx.Process(target=helper, args=helper_args)
+    helper_process.start()
+"""),),
+        expect="a non-daemon child keeps the program waiting",
+    ),
+    Mistake(
+        name="job-also-a-daemon",
+        edits=(("    job_process = ctx.Process(target=job, args=job_args)\n",
+                "    job_process = ctx.Process(target=job, args=job_args, daemon=True)\n"),),
+        expect="only the helper should be a daemon",
+    ),
+    Mistake(
+        name="asker-not-a-daemon",
+        edits=(("args=(ctx, reply), daemon=True)", "args=(ctx, reply))"),),
+        expect="it was not a daemon",
+    ),
+    Mistake(
+        name="assertion-not-caught-in-the-daemon",
+        edits=(("""    try:
+        child = ctx.Process(target=_nothing)
+        child.start()
+    except AssertionError as exc:
+        reply.put(("refused", str(exc)))
+        return
+""", """    child = ctx.Process(target=_nothing)
+    child.start()
+"""),),
+        expect="catch the AssertionError that start() raises",
+    ),
+    Mistake(
+        name="reply-queue-at-module-level",
+        edits=(
+            ("def _nothing():\n", "import multiprocessing\n\n_REPLIES = multiprocessing.Queue()\n\n\ndef _nothing():\n"),
+            ("""    reply = ctx.Queue()
+    process = ctx.Process(target=try_to_have_children, args=(ctx, reply), daemon=True)
+""", """    reply = _REPLIES
+    process = ctx.Process(target=_ask_with_the_module_queue, args=(ctx,), daemon=True)
+"""),
+            ("def ask_daemon_for_child(ctx):\n", """def _ask_with_the_module_queue(ctx):
+    try_to_have_children(ctx, _REPLIES)
+
+
+def ask_daemon_for_child(ctx):
+"""),
+        ),
+        expect="a queue created at module level is a different queue in each spawned child",
+        start_method="spawn",
+    ),
+)
