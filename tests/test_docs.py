@@ -18,3 +18,30 @@ def test_every_topic_has_its_lesson_stub_tests_and_solution():
         for path in (trees.EXERCISES / topic / "README.md", trees.module_path(trees.EXERCISES, topic),
                      trees.EXERCISES / topic / f"test_{topic}.py", trees.module_path(trees.SOLUTIONS, topic)):
             assert path.is_file(), f"topic {topic!r} is in the registry but {path} is missing"
+
+
+def test_the_grading_recipes_call_kata_grade_with_options_it_has():
+    import re
+    import shlex
+
+    from kata.grader import parser
+
+    recipes = trees.ROOT / "kata" / "grader" / "recipes"
+    calls = []
+    for path in recipes.rglob("*"):
+        if path.is_file():
+            text = path.read_text(encoding="utf-8").replace("\\\n", " ")
+            commands = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+            calls += [(path.name, match) for line in commands for match in re.findall(r"kata grade (.+)", line)]
+    assert calls, "no recipe calls kata grade"
+    for name, arguments in calls:
+        parser().parse_args(shlex.split(arguments))  # exits (fails) on an option kata grade lacks
+
+
+def test_grading_md_documents_every_grade_option():
+    from kata.grader import parser
+
+    grading = (trees.ROOT / "GRADING.md").read_text(encoding="utf-8")
+    options = [o for action in parser()._actions for o in action.option_strings if o.startswith("--")]
+    missing = [o for o in options if o not in grading and o != "--help"]
+    assert not missing, f"GRADING.md does not mention: {missing}"
