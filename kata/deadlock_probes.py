@@ -144,16 +144,13 @@ class WaitGraph:
     # -- running code under test ----------------------------------------------------------
 
     def start(self, target, *args, name: str, **kwargs) -> Worker:
-        """Run target in a daemon worker named ``name``; the graph is told when it ends."""
+        """Run target in a daemon worker named ``name``; ``worker.done`` turns True (and waiters wake) when it ends."""
         def run():
             with self._cond:
                 self.names[threading.get_ident()] = name
-            try:
-                return target(*args, **kwargs)
-            finally:
-                self.poke()
+            return target(*args, **kwargs)
 
-        return Worker(run, name=name).start()
+        return TrackedWorker(self._cond, run, name=name).start()
 
     def settle(self, workers, timeout: float = bounds.HANG, also=lambda graph: False) -> str:
         """Wait until every worker has ended ("done"), a deadlock forms ("deadlock"),
@@ -161,7 +158,7 @@ class WaitGraph:
         outcome = []
 
         def settled(graph):
-            if all(not w.thread.is_alive() for w in workers):
+            if all(w.done for w in workers):
                 outcome.append("done")
             elif graph._cycle():
                 outcome.append("deadlock")
@@ -205,3 +202,23 @@ class BetweenAcquires:
         if first:
             self.first_inside.set()
             graph.wait_until(lambda g: self.calls > 1 or bool(g.waits))
+
+
+class TrackedWorker(Worker):
+    """A Worker that sets ``done`` and wakes a condition's waiters once its result or error is stored.
+
+    (Inside the call the thread is still alive, and a result read then would be missing.)
+    """
+
+    def __init__(self, cond: threading.Condition, target, *args, name: str | None = None, **kwargs) -> None:
+        super().__init__(target, *args, name=name, **kwargs)
+        self._cond = cond
+        self.done = False
+
+    def _run(self) -> None:
+        try:
+            super()._run()
+        finally:
+            with self._cond:
+                self.done = True
+                self._cond.notify_all()

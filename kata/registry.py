@@ -310,7 +310,34 @@ TOPICS: tuple[Topic, ...] = (
             )),
         ),
     ),
-    # semaphores
+    Topic(
+        name="semaphores",
+        title="Semaphores: at most N at a time",
+        sections="2.8",
+        tasks=(
+            Task(1, "A semaphore from a condition", 2, (
+                "A semaphore is a count of free places: acquire() takes one, release() gives one back.",
+                "Hold the condition for every look at the value; `while self._value == 0: self._cond.wait()`.",
+                "release() raises the value and calls self._cond.notify(n), or the waiters sleep on.",
+            )),
+            Task(2, "Try without waiting; wait with a limit", 2, (
+                "blocking=False: return False where you would have waited.",
+                "A timeout is for the whole call: keep a deadline (time.monotonic() + timeout) and pass what "
+                "is left to wait(); give up with False once it is used up.",
+                "release(n) wakes n waiters: notify(n).",
+            )),
+            Task(3, "At most N at once, and N really at once", 2, (
+                "One semaphore_factory(limit) shared by every thread; `with semaphore: work(name)` in each.",
+                "A Lock is a semaphore of 1: it lets one in at a time. Semaphore(limit + 1) lets one too many in.",
+                "Start every thread, then join them all.",
+            )),
+            Task(4, "A bounded semaphore refuses an extra release", 1, (
+                "A release() without a matching acquire() makes a Semaphore bigger, silently; a "
+                "BoundedSemaphore raises ValueError.",
+                "Remember the initial value; under the condition, check value + n against it before adding.",
+            )),
+        ),
+    ),
     Topic(
         name="events",
         title="Events: one thread tells the others to go",

@@ -58,9 +58,9 @@ def settle_or_fail(graph, workers, what, hint, also=lambda g: False):
 
 def wait_until_inside(graph, gap, worker, call):
     """Wait until the first transfer is inside between(); fail if it ends or stalls before that."""
-    graph.wait_until(lambda g: gap.calls > 0 or not worker.thread.is_alive())
+    graph.wait_until(lambda g: gap.calls > 0 or worker.done)
     if gap.calls == 0:
-        if not worker.thread.is_alive():
+        if worker.done:
             worker.outcome()  # its own exception first (a stub's "not implemented yet")
         graph.release_all()
         pytest.fail(f"{call} never called f: call between() after taking the first lock and before taking "
