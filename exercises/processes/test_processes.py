@@ -38,6 +38,9 @@ def bounded(what, call, *args, timeout=bounds.HANG, hang_hint="", **kwargs):
     except Exception as exc:
         if probe.pickling_error(exc):
             pytest.fail(PICKLE_HINT.format(error=f"{type(exc).__name__}: {exc}"), pytrace=False)
+        if isinstance(exc, TypeError) and "not iterable" in str(exc):
+            pytest.fail(f"{what} raised TypeError: {exc}: args must be a tuple — args=(item,) with the comma; "
+                        "(item) is just item", pytrace=False)
         raise
 
 
