@@ -99,7 +99,6 @@ def test_a_timer_is_a_thread_that_keeps_its_interval_function_and_finished_event
 
 @pytest.mark.task(1)
 def test_the_function_runs_only_after_the_wait_and_in_the_timer_thread(timers):
-    gate = None
     calls = Calls()
     timer, gate = gated_timer(timers, calls)
     calls._gate = gate
