@@ -516,8 +516,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"      sftp -P {server.port} -o UserKnownHostsFile={server.known_hosts} "
                   f"{server.username}@{server.host}\n"
                   "Ctrl-C to stop.", flush=True)
-            threading.Event().wait()
-        except KeyboardInterrupt:
+            stop = threading.Event()
+            signal.signal(signal.SIGTERM, lambda *_: stop.set())
+            signal.signal(signal.SIGINT, lambda *_: stop.set())  # even where the shell ignored it
+            while not stop.wait(1.0):
+                pass
             print("\nkata sshd: stopped")
         finally:
             try:
