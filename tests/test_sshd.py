@@ -1,0 +1,95 @@
+"""The ssh topic's server (kata/sshd.py) keeps its promises, and leaves nothing behind."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import paramiko
+import psutil
+import pytest
+
+from kata import sshd
+
+
+def client_for(server, **login):
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(server.known_hosts))
+    try:
+        client.connect(server.host, server.port, username=server.username, look_for_keys=False,
+                       allow_agent=False, timeout=10, **login)
+    except BaseException:
+        client.close()  # paramiko keeps the connection open after a failed login
+        raise
+    return client
+
+
+def test_password_and_key_logins_are_recorded_and_a_wrong_password_is_refused(tmp_path):
+    with sshd.ssh_server(tmp_path) as server:
+        assert server.port and oct(server.key_path.stat().st_mode & 0o777) == "0o600"
+        client_for(server, password=server.password).close()
+        client_for(server, pkey=paramiko.PKey.from_path(server.key_path)).close()
+        with pytest.raises(paramiko.AuthenticationException):
+            client_for(server, password="wrong")
+        assert server.logins == [("student", "password", True), ("student", "publickey", True),
+                                 ("student", "password", False)]
+        assert server.wait_for_connections(0)
+
+
+def test_teardown_closes_connections_and_kills_the_whole_process_group(tmp_path):
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    with sshd.ssh_server(tmp_path) as server:
+        client = client_for(server, password=server.password)
+        stdin, stdout, _ = client.exec_command("sleep 60 & sleep 61; echo never")
+        stdin.channel.shutdown_write()
+        deadline = time.monotonic() + 10
+        while len(server._groups) < 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert server.open_connections == 1
+    # the with-block closed the server with the client still connected and the command running
+    assert stdout.channel.recv_exit_status() == -1 or stdout.channel.closed
+    client.close()
+    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
+    assert not [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE], left
+    assert not [t for t in threading.enumerate() if t.name == "kata-sshd-loop"]
+
+
+def test_a_shell_request_is_refused_with_a_hint(tmp_path):
+    with sshd.ssh_server(tmp_path) as server:
+        client = client_for(server, password=server.password)
+        try:
+            channel = client.get_transport().open_session()
+            channel.invoke_shell()
+            channel.shutdown_write()
+            message = channel.makefile_stderr("rb").read()
+            assert channel.recv_exit_status() == 1 and b"runs commands, not shells" in message
+        finally:
+            client.close()
+
+
+def test_servers_share_a_known_hosts_file_listing_them_all(tmp_path):
+    with sshd.ssh_servers(tmp_path, 3) as servers:
+        lines = servers[0].shared_known_hosts.read_text().splitlines()
+        assert [line.split()[0] for line in lines] == [f"[127.0.0.1]:{s.port}" for s in servers]
+        assert len({s.port for s in servers}) == 3
+
+
+def test_kata_sshd_prints_how_to_connect_and_stops_on_sigterm(tmp_path):
+    process = subprocess.Popen([sys.executable, "-m", "kata.sshd", "--root", str(tmp_path / "home")],
+                               stdout=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        first = process.stdout.readline()
+        assert "on 127.0.0.1 port" in first, first
+        port = int(first.rsplit("port", 1)[1])
+        lines = [process.stdout.readline() for _ in range(6)]
+        assert any(f"ssh -p {port}" in line for line in lines), lines
+        os.kill(process.pid, signal.SIGTERM)
+        assert process.wait(timeout=20) == 0
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        process.stdout.close()
