@@ -20,6 +20,7 @@ from pathlib import Path
 import psutil
 
 from kata import bounds
+from kata.processes import CHILD_BOUND
 
 POLL = 0.01  # how often the job looks whether the helper is gone (in the child; costs a correct run ~10 ms)
 
@@ -36,14 +37,14 @@ def report(reply, release, *args):
     """Tell the parent who we are, whether we are a daemon and what we got; stay until ``release``."""
     me = multiprocessing.current_process()
     reply.put({"pid": os.getpid(), "daemon": me.daemon, "args": args})
-    release.wait(bounds.HANG)
+    release.wait(CHILD_BOUND)
 
 
 def serve_forever(pid_box, started):
     """The helper: publish our pid, say we run, then idle until somebody ends us."""
     pid_box.value = os.getpid()
     started.set()
-    threading.Event().wait(bounds.HANG * 6)
+    threading.Event().wait(CHILD_BOUND * 4)
 
 
 def outlive(pid_box, started, job_started, marker):
@@ -54,10 +55,10 @@ def outlive(pid_box, started, job_started, marker):
     their semaphores already unlinked by the program's exit, so the program
     waits for this before its main code ends.
     """
-    started.wait(bounds.HANG)
+    started.wait(CHILD_BOUND)
     helper = pid_box.value
     job_started.set()
-    deadline = time.monotonic() + bounds.HANG * 3
+    deadline = time.monotonic() + CHILD_BOUND * 2
     while running(helper) and time.monotonic() < deadline:
         time.sleep(POLL)
     state = "alive" if running(helper) else "gone"
@@ -98,11 +99,11 @@ class ScriptRun:
         self.report_path = self.folder / "main-code-ended.json"
         self.script = self.folder / "program.py"
         self.script.write_text(SCRIPT.format(marker=str(self.marker), report=str(self.report_path),
-                                             hang=bounds.HANG), encoding="utf-8")
+                                             hang=CHILD_BOUND), encoding="utf-8")
         self.process: subprocess.Popen | None = None
         self.ended = False
 
-    def run(self, timeout: float = bounds.HANG) -> None:
+    def run(self, timeout: float = CHILD_BOUND) -> None:
         with open(self.folder / "output.txt", "wb") as output:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", LAUNCHER, self.start_method, str(self.script)],
@@ -146,4 +147,4 @@ class ScriptRun:
             except OSError:
                 pass
         if self.process is not None:
-            self.process.wait(bounds.HANG)
+            self.process.wait(CHILD_BOUND)

@@ -17,6 +17,12 @@ from multiprocessing import context
 
 from kata import bounds
 
+# Waiting for a child process to start and report: under spawn that is a whole new
+# interpreter importing modules, which on a loaded two-core machine can take
+# seconds. Only wrong code (a child that never sends, a join that never returns)
+# waits this long.
+CHILD_BOUND = 3 * bounds.HANG
+
 NOTHING = object()  # what receive() returns when a child ended without sending anything
 
 
@@ -29,7 +35,7 @@ def echo(*args, reply, **kwargs):
 
 def finish(gate, outcome):
     """Wait for ``gate``, then end as ``outcome`` says: "return", "raise", or an exit status for sys.exit()."""
-    gate.wait(bounds.HANG)
+    gate.wait(CHILD_BOUND)
     if outcome == "raise":
         raise RuntimeError("raised on purpose by the test's child (this traceback is expected)")
     if outcome != "return":
@@ -41,7 +47,7 @@ def hold(started, gate, reply=None):
     if reply is not None:
         reply.put(os.getpid())
     started.set()
-    while not gate.wait(bounds.HANG):
+    while not gate.wait(CHILD_BOUND):
         pass
 
 
@@ -57,7 +63,7 @@ def blob(size):
 
 # -- parent side -----------------------------------------------------------------
 
-def receive(channel, process, timeout: float = bounds.HANG):
+def receive(channel, process, timeout: float = CHILD_BOUND):
     """The first item a child sends on ``channel`` (a Queue), or NOTHING if the child ends without one.
 
     Returns as soon as the item arrives; only a child that sends nothing makes
@@ -84,7 +90,7 @@ def cleanup(*processes) -> None:
             continue
         if process.exitcode is None:
             process.kill()
-        process.join(bounds.HANG)
+        process.join(CHILD_BOUND)
 
 
 def pickling_error(exc: BaseException) -> bool:

@@ -13,14 +13,14 @@ import pytest
 
 from kata import bounds
 from kata import daemons as probe
-from kata.processes import NOTHING, cleanup, pickling_error, receive
+from kata.processes import CHILD_BOUND, NOTHING, cleanup, pickling_error, receive
 from kata.seam import topic_fixture
 from kata.workers import Worker
 
 daemons = topic_fixture("daemons")
 
 
-def call_bounded(what, call, *args, timeout=bounds.HANG, hang_hint=""):
+def call_bounded(what, call, *args, timeout=CHILD_BOUND, hang_hint=""):
     worker = Worker(call, *args, name=what).start()
     if not worker.finished(timeout):
         pytest.fail(f"{what} did not return within {timeout:g} s{hang_hint}", pytrace=False)
@@ -128,7 +128,7 @@ class NoProcesses:
         raise self.Asked
 
 
-PROGRAM_BOUND = 2 * bounds.HANG  # a whole small program: an interpreter, imports, two children
+PROGRAM_BOUND = 4 * bounds.HANG  # a whole small program: an interpreter, imports, two children
 
 
 @pytest.mark.task(2)
@@ -189,7 +189,7 @@ def test_a_daemon_is_refused_when_it_tries_to_start_a_child(daemons, mp_context)
 def test_an_ordinary_process_may_start_children(daemons, mp_context):
     reply = mp_context.Queue()
     call_bounded("try_to_have_children()", daemons.try_to_have_children, mp_context, reply)
-    answer = reply.get(timeout=bounds.HANG)
+    answer = reply.get(timeout=CHILD_BOUND)
     assert answer[0] == "started" and isinstance(answer[1], int) and answer[1] != os.getpid(), (
         f"try_to_have_children() called in the test's own (non-daemon) process put {answer!r}; expected "
         "('started', the child's pid): start the child, join it, then report")

@@ -26,7 +26,7 @@ PICKLE_HINT = (
     "fork only — pass a module-level function as target and its inputs as args")
 
 
-def bounded(what, call, *args, timeout=bounds.HANG, hang_hint="", **kwargs):
+def bounded(what, call, *args, timeout=probe.CHILD_BOUND, hang_hint="", **kwargs):
     """Call student code in a helper thread with a hang bound; explain pickling failures."""
     worker = Worker(call, *args, name=what, **kwargs).start()
     if not worker.finished(timeout):
@@ -137,11 +137,11 @@ def test_a_running_process_has_a_pid_and_after_join_an_exit_code(processes, mp_c
     process.start()
     try:
         pid = probe.receive(reply, process)
-        assert started.wait(bounds.HANG), "the test's child never started (not your code's doing)"
+        assert started.wait(probe.CHILD_BOUND), "the test's child never started (not your code's doing)"
         check_snapshot(processes.snapshot(process), {"pid": pid, "alive": True, "exitcode": None},
                        "while the child ran (held by the test)")
         gate.set()
-        process.join(bounds.HANG)
+        process.join(probe.CHILD_BOUND)
         check_snapshot(processes.snapshot(process), {"pid": pid, "alive": False, "exitcode": 0},
                        "after the child returned and join() came back")
     finally:
@@ -174,7 +174,7 @@ def test_stop_terminates_a_running_process_and_reaps_it(processes, mp_context):
     process = probe.watched_process(mp_context, probe.hold, (started, gate))
     process.start()
     try:
-        assert started.wait(bounds.HANG), "the test's child never signalled that it runs (not your code's doing)"
+        assert started.wait(probe.CHILD_BOUND), "the test's child never signalled that it runs (not your code's doing)"
         code = bounded("stop()", processes.stop, process)
         joined = process.join_calls
     finally:
