@@ -161,15 +161,42 @@ class PoolRecorder:
         self.expect_submitted = expect_submitted
         self.settled = threading.Event()
         self.all_submitted = threading.Event()
+        self.pools: list[SpyPool] = []
+        self.futures: list[Future] = []
         self._lock = threading.Lock()
 
     def executor(self, *args, **kwargs) -> SpyPool:
-        return SpyPool(self, *args, **kwargs)
+        pool = SpyPool(self, *args, **kwargs)
+        with self._lock:
+            self.pools.append(pool)
+        return pool
+
+    def release(self) -> None:
+        """After the test: open every gate and cancel what is still queued, so no worker stays stuck.
+
+        A wrong solution can leave pool threads waiting for tasks that will never
+        run (a callback blocking on another future); concurrent.futures joins its
+        threads at interpreter exit, so they must not be left waiting. Cancelling
+        runs the caller's callbacks, which may block too: it happens in a daemon
+        thread, last-submitted first, so the test's own thread never waits.
+        """
+        self.settled.set()
+        self.all_submitted.set()
+        threading.Thread(target=self._cancel_pending, name="pool-release", daemon=True).start()
+
+    def _cancel_pending(self) -> None:
+        with self._lock:
+            futures, pools = list(self.futures), list(self.pools)
+        for future in reversed(futures):
+            future.cancel()
+        for pool in pools:
+            ThreadPoolExecutor.shutdown(pool, wait=False, cancel_futures=True)
 
     def _submitted(self, future: Future) -> None:
         if self.expect_cancelled is not None:
             future.add_done_callback(self._done)
         with self._lock:
+            self.futures.append(future)
             self.submitted += 1
             if self.expect_submitted is not None and self.submitted >= self.expect_submitted:
                 self.all_submitted.set()

@@ -145,10 +145,16 @@ class MeetingPoint:
         self.timeline.end(path)
 
 
-def crawl_site(pools, site, tmp_path, paths, **options):
+def crawl_site(pools, site, tmp_path, paths, recorder=None, **options):
+    """crawl() the paths on a spied thread pool; return the urls and the lines written."""
     results = tmp_path / "results.txt"
     urls = [site.url(path) for path in paths]
-    run_bounded(pools.crawl, urls, results, timeout=bounds.HANG + bounds.OVERLAP, what="crawl()", **options)
+    recorder = recorder or PoolRecorder()
+    try:
+        run_bounded(pools.crawl, urls, results, executor=recorder.executor, timeout=bounds.HANG + bounds.OVERLAP,
+                    what="crawl()", **options)
+    finally:
+        recorder.release()  # a stuck crawl must not leave pool threads waiting forever
     return urls, read_lines(results)
 
 
@@ -306,7 +312,7 @@ def test_the_crawler_never_fetches_more_than_max_workers_pages_at_once(pools, si
     meeting = MeetingPoint(2, over=3)
     site.on_request = meeting
     recorder = PoolRecorder()
-    crawl_site(pools, site, tmp_path, paths, max_workers=2, executor=recorder.executor)
+    crawl_site(pools, site, tmp_path, paths, recorder, max_workers=2)
     peak = site.occupancy.peak
     if recorder.made != [2] or peak > 2:
         pytest.fail(
@@ -324,7 +330,7 @@ def test_the_crawler_never_fetches_more_than_max_workers_pages_at_once(pools, si
 def test_the_crawler_shuts_its_pool_down_and_waits_for_every_callback(pools, site, tmp_path):
     recorder = PoolRecorder()
     paths = list(PAGES)[:4]
-    urls, lines = crawl_site(pools, site, tmp_path, paths, max_workers=4, executor=recorder.executor)
+    urls, lines = crawl_site(pools, site, tmp_path, paths, recorder, max_workers=4)
     assert recorder.made, "crawl() never called executor(...): make the pool with the executor it is given"
     assert (False, False) not in recorder.shutdowns and (False, True) not in recorder.shutdowns, (
         "crawl() called shutdown(wait=False): it returned while pages were still being fetched and "
@@ -409,8 +415,11 @@ def test_first_match_cancels_the_tasks_that_have_not_started(pools):
             return "found b"
         return None
 
-    result = run_bounded(pools.first_match, look, items, max_workers=2, executor=recorder.executor,
-                         timeout=bounds.HANG + bounds.HANG, what="first_match()")
+    try:
+        result = run_bounded(pools.first_match, look, items, max_workers=2, executor=recorder.executor,
+                             timeout=bounds.HANG + bounds.HANG, what="first_match()")
+    finally:
+        recorder.release()
     assert result == "found b", f"first_match() returned {result!r}; expected 'found b', the only match"
     late = sorted(set(started) - {"a", "b"})
     assert not late, (
