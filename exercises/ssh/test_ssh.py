@@ -52,10 +52,11 @@ def server(tmp_path):
 @pytest.fixture
 def start_servers(tmp_path):
     """Factory: start_servers(n) starts n servers sharing one known_hosts file (servers[0].shared_known_hosts)."""
+    farms = []
     with ExitStack() as stack:
         def start(count):
-            farm = tmp_path / f"farm{len(stack._exit_callbacks)}"
-            return stack.enter_context(sshd.ssh_servers(farm, count))
+            farms.append(stack.enter_context(sshd.ssh_servers(tmp_path / f"farm{len(farms)}", count)))
+            return farms[-1]
         yield start
 
 
