@@ -83,7 +83,7 @@ def occupy(item):
 def finish_in_reverse(item):
     """Wait for this item's gate, note the finish, open the gate of the item before."""
     gates, order, count, lock = _probes
-    if not gates[item].wait(bounds.HANG):
+    if not gates[item].wait(2 * bounds.HANG):
         return "gate never opened"
     with lock:
         order[count.value] = item
@@ -349,7 +349,7 @@ def process_probes(ctx, *objects):
 
 def call_run_pool(pools, fn, items, **options):
     try:
-        return run_bounded(pools.run_pool, fn, items, timeout=bounds.HANG + bounds.HANG,
+        return run_bounded(pools.run_pool, fn, items, timeout=3 * bounds.HANG,
                            what="run_pool()", **options)
     except (PicklingError, AttributeError, TypeError) as exc:
         if "pickle" not in str(exc).lower() and "local object" not in str(exc):
@@ -365,7 +365,7 @@ def call_run_pool(pools, fn, items, **options):
 def test_run_pool_runs_max_workers_tasks_at_once_and_never_more(pools, mp_context):
     lock = mp_context.Lock()
     inside, peak, missed = mp_context.Value("i", 0), mp_context.Value("i", 0), mp_context.Value("i", 0)
-    meet = mp_context.Barrier(2, timeout=bounds.OVERLAP)
+    meet = mp_context.Barrier(2, timeout=bounds.HANG)  # a second worker process may be slow to start
     over = mp_context.Barrier(3, timeout=SHORT)
     result = call_run_pool(pools, occupy, [0, 1, 2, 3], max_workers=2,
                            **process_probes(mp_context, lock, inside, peak, meet, over, missed))
