@@ -91,8 +91,9 @@ class Gate:
     """Call ``gate()`` inside the guarded region. Records occupancy; holds the first ``limit`` entrants
     until ``limit`` are inside and a further thread waits on the spied condition, or ``limit + 1`` are in."""
 
-    def __init__(self, limit: int, spy: ConditionSpy, timeout: float = bounds.OVERLAP) -> None:
+    def __init__(self, limit: int, spy: ConditionSpy, timeout: float = bounds.OVERLAP, timeline=None) -> None:
         self.limit = limit
+        self.timeline = timeline  # a kata.timeline.Timeline: who was inside when, for failure messages
         self.spy = spy
         self.timeout = timeout
         self._cond = threading.Condition()
@@ -111,10 +112,13 @@ class Gate:
         return self.inside > self.limit or (self.inside >= self.limit and self.spy.waiting > 0)
 
     def __call__(self, name: str | None = None) -> None:
+        name = name or threading.current_thread().name
         with self._cond:
+            if self.timeline is not None:
+                self.timeline.start(name)
             self.inside += 1
             self.peak = max(self.peak, self.inside)
-            self.entered.append(name or threading.current_thread().name)
+            self.entered.append(name)
             self._cond.notify_all()
             try:
                 if not self.open:
@@ -125,6 +129,8 @@ class Gate:
                     self._cond.notify_all()
             finally:
                 self.inside -= 1
+                if self.timeline is not None:
+                    self.timeline.end(name)
                 self._cond.notify_all()
 
 

@@ -167,8 +167,8 @@ def test_release_n_wakes_n_waiting_threads(semaphores, spy):
 
 # -- task 3: at most N at once, and N really at once ------------------------------------------
 
-def limited_run(semaphores, spy, limit, factory_calls, make="BoundedSemaphore"):
-    gate = Gate(limit, spy)
+def limited_run(semaphores, spy, limit, factory_calls, timeline, make="BoundedSemaphore"):
+    gate = Gate(limit, spy, timeline=timeline)
 
     def factory(value):
         factory_calls.append(value)
@@ -184,21 +184,22 @@ def limited_run(semaphores, spy, limit, factory_calls, make="BoundedSemaphore"):
 
 
 @pytest.mark.task(3)
-def test_at_most_limit_jobs_work_at_once_and_limit_really_do(semaphores, spy):
+def test_at_most_limit_jobs_work_at_once_and_limit_really_do(semaphores, spy, timeline):
     calls = []
-    gate = limited_run(semaphores, spy, LIMIT, calls)
+    gate = limited_run(semaphores, spy, LIMIT, calls, timeline)
     jobs = LIMIT + 1
     if gate.peak > LIMIT:
         pytest.fail(f"run_limited({jobs} jobs, limit={LIMIT}): {gate.peak} jobs were inside work() at once; "
                     f"expected at most {LIMIT} — the semaphore let one too many in: did you make it "
-                    f"Semaphore(limit + 1)? (semaphore_factory was called with {calls})", pytrace=False)
+                    f"Semaphore(limit + 1)? (semaphore_factory was called with {calls})\n"
+                    f"who was inside work():\n{timeline.render()}", pytrace=False)
     if gate.peak < LIMIT:
         made = (f"semaphore_factory was called with {calls}" if calls else
                 "semaphore_factory was never called")
         pytest.fail(f"run_limited({jobs} jobs, limit={LIMIT}): at most {gate.peak} job(s) were inside work() at "
                     f"once; expected {LIMIT} at once ({made}) — a Lock in place of a Semaphore lets one in at a "
-                    "time; make one semaphore_factory(limit) and start every thread before joining any",
-                    pytrace=False)
+                    "time; make one semaphore_factory(limit) and start every thread before joining any\n"
+                    f"who was inside work():\n{timeline.render()}", pytrace=False)
     assert calls == [LIMIT], (
         f"semaphore_factory was called with {calls}; expected once, with the limit: [{LIMIT}]")
     assert not gate.gave_up, (
