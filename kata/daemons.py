@@ -55,7 +55,7 @@ def outlive(pid_box, started, job_started, marker):
     their semaphores already unlinked by the program's exit, so the program
     waits for this before its main code ends.
     """
-    started.wait(CHILD_BOUND)
+    started.wait(3 * CHILD_BOUND)
     helper = pid_box.value
     job_started.set()
     deadline = time.monotonic() + CHILD_BOUND * 2
@@ -81,7 +81,7 @@ if __name__ == "__main__":
     job_started.wait({hang!r})
     with open({report!r}, "w") as out:
         json.dump({{"helper": helper.pid, "job": job.pid, "helper_alive": helper.is_alive(),
-                   "job_alive": job.is_alive()}}, out)
+                   "job_alive": job.is_alive(), "helper_daemon": helper.daemon}}, out)
     # The main program's code ends here.
 '''
 
@@ -99,20 +99,28 @@ class ScriptRun:
         self.report_path = self.folder / "main-code-ended.json"
         self.script = self.folder / "program.py"
         self.script.write_text(SCRIPT.format(marker=str(self.marker), report=str(self.report_path),
-                                             hang=CHILD_BOUND), encoding="utf-8")
+                                             hang=3 * CHILD_BOUND), encoding="utf-8")
         self.process: subprocess.Popen | None = None
         self.ended = False
 
-    def run(self, timeout: float = CHILD_BOUND) -> None:
+    def run(self, timeout: float = CHILD_BOUND, give_up=None) -> None:
+        """Wait until the program ends, ``timeout`` passes, or ``give_up(report)`` says it never will."""
         with open(self.folder / "output.txt", "wb") as output:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", LAUNCHER, self.start_method, str(self.script)],
                 cwd=self.folder, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-        try:
-            self.process.wait(timeout)
-            self.ended = True
-        except subprocess.TimeoutExpired:
-            self.ended = False
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                self.process.wait(0.05)
+                self.ended = True
+                return
+            except subprocess.TimeoutExpired:
+                pass
+            report = self.report()
+            if time.monotonic() > deadline or (give_up is not None and report is not None and give_up(report)):
+                self.ended = False
+                return
 
     def report(self) -> dict | None:
         try:
@@ -134,7 +142,8 @@ class ScriptRun:
 
     def cleanup(self) -> None:
         """Kill the script's whole process group and any child it reported, then reap the script."""
-        pids = [pid for pid in (self.report() or {}).values() if isinstance(pid, int) and not isinstance(pid, bool)]
+        report = self.report() or {}
+        pids = [report[key] for key in ("helper", "job") if isinstance(report.get(key), int)]
         if self.process is not None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)

@@ -20,6 +20,10 @@ from kata.workers import Worker
 
 processes = topic_fixture("processes")
 
+# Child processes under spawn are whole new interpreters: on a loaded machine a test
+# that starts one needs more than the kata's default per-test limit.
+pytestmark = pytest.mark.timeout(4 * probe.CHILD_BOUND)
+
 PICKLE_HINT = (
     "start() could not send the target to the child: {error}. Under spawn and forkserver a child "
     "re-imports its target by name, so a lambda or closure as target (or any local function) works under "
