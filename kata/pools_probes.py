@@ -34,9 +34,10 @@ class _WatchedFuture(Future):
 class RelayPool(Executor):
     """An executor over ``real`` whose futures complete last-submitted first."""
 
-    def __init__(self, real: Executor, count: int) -> None:
+    def __init__(self, real: Executor, count: int, patience: float = bounds.HANG) -> None:
         self.real = real
         self.count = count
+        self.patience = patience  # how long to hold item 0 for a result() call before giving up
         self.timeline = Timeline()
         self.completion_order: list[int] = []
         self.waited_early = False  # result() was called before every item had been submitted
@@ -106,7 +107,7 @@ class RelayPool(Executor):
     def _drive(self) -> None:
         while True:
             with self._cond:
-                ready = self._cond.wait_for(lambda: self._stop or self._next() is not None, bounds.HANG)
+                ready = self._cond.wait_for(lambda: self._stop or self._next() is not None, self.patience)
                 if self._stop:
                     return
                 if not ready:

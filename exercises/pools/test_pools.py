@@ -31,6 +31,9 @@ pools = topic_fixture("pools")
 
 ITEMS = (1, 2, 3, 4)
 SHORT = 0.1  # how long a correct pool is watched for a task it must not admit (paid once)
+# A process pool under spawn or forkserver starts each worker as a fresh interpreter that imports this
+# module: on a loaded machine that takes many seconds. Only a hang waits this long.
+PROCESS_HANG = 4 * bounds.HANG
 PAGES = {f"/page/{n}": page_html(f"Page {n}", words=10 + 7 * n) for n in range(6)}
 MISSING = "/no/such/page"
 
@@ -83,7 +86,7 @@ def occupy(item):
 def finish_in_reverse(item):
     """Wait for this item's gate, note the finish, open the gate of the item before."""
     gates, order, count, lock = _probes
-    if not gates[item].wait(2 * bounds.HANG):
+    if not gates[item].wait(PROCESS_HANG):
         return "gate never opened"
     with lock:
         order[count.value] = item
@@ -110,6 +113,10 @@ def real_pool(request, mp_context):
     else:
         with ProcessPoolExecutor(max_workers=2, mp_context=mp_context) as pool:
             yield pool
+
+
+def hang_bound(pool):
+    return PROCESS_HANG if isinstance(pool, ProcessPoolExecutor) else bounds.HANG
 
 
 def read_lines(path):
@@ -168,9 +175,9 @@ def lost_and_doubled(lines, expected):
 
 @pytest.mark.task(1)
 def test_results_come_back_in_input_order_though_tasks_finish_in_reverse(pools, real_pool):
-    with RelayPool(real_pool, len(ITEMS)) as relay:
+    with RelayPool(real_pool, len(ITEMS), patience=hang_bound(real_pool)) as relay:
         result = run_bounded(pools.results_in_order, relay, square, list(ITEMS),
-                             timeout=bounds.HANG + bounds.HANG, what="results_in_order()")
+                             timeout=bounds.HANG + hang_bound(real_pool), what="results_in_order()")
     expected = [square(x) for x in ITEMS]
     if relay.waited_early:
         pytest.fail(
@@ -192,7 +199,7 @@ def test_results_come_back_in_input_order_though_tasks_finish_in_reverse(pools, 
 def test_a_process_pool_runs_the_tasks_in_other_processes(pools, mp_context):
     with ProcessPoolExecutor(max_workers=2, mp_context=mp_context) as pool:
         result = run_bounded(pools.results_in_order, pool, square_and_pid, list(ITEMS),
-                             what="results_in_order() on a process pool")
+                             timeout=PROCESS_HANG, what="results_in_order() on a process pool")
     squares = [value for value, _ in result]
     assert squares == [square(x) for x in ITEMS], (
         f"results_in_order(process pool, square_and_pid, {list(ITEMS)}) gave squares {squares}; "
@@ -209,7 +216,7 @@ def test_a_process_pool_runs_the_tasks_in_other_processes(pools, mp_context):
 def test_an_exception_in_a_task_comes_out_of_results_in_order(pools, real_pool):
     try:
         returned = run_bounded(pools.results_in_order, real_pool, fail_on_three, list(ITEMS),
-                               what="results_in_order()")
+                               timeout=hang_bound(real_pool), what="results_in_order()")
     except ValueError as exc:
         assert "task 3 failed on purpose" in str(exc), (
             f"results_in_order() raised ValueError({exc}); expected the task's own exception, "
@@ -349,7 +356,7 @@ def process_probes(ctx, *objects):
 
 def call_run_pool(pools, fn, items, **options):
     try:
-        return run_bounded(pools.run_pool, fn, items, timeout=3 * bounds.HANG,
+        return run_bounded(pools.run_pool, fn, items, timeout=PROCESS_HANG,
                            what="run_pool()", **options)
     except (PicklingError, AttributeError, TypeError) as exc:
         if "pickle" not in str(exc).lower() and "local object" not in str(exc):
@@ -365,7 +372,7 @@ def call_run_pool(pools, fn, items, **options):
 def test_run_pool_runs_max_workers_tasks_at_once_and_never_more(pools, mp_context):
     lock = mp_context.Lock()
     inside, peak, missed = mp_context.Value("i", 0), mp_context.Value("i", 0), mp_context.Value("i", 0)
-    meet = mp_context.Barrier(2, timeout=bounds.HANG)  # a second worker process may be slow to start
+    meet = mp_context.Barrier(2, timeout=PROCESS_HANG)  # a second worker process may be slow to start
     over = mp_context.Barrier(3, timeout=SHORT)
     result = call_run_pool(pools, occupy, [0, 1, 2, 3], max_workers=2,
                            **process_probes(mp_context, lock, inside, peak, meet, over, missed))
