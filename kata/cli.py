@@ -7,6 +7,10 @@ import sys
 
 # name -> (module with main(argv) -> int, one-line help)
 COMMANDS = {
+    "progress": ("kata.commands.progress", "where you are and what to do next (the default)"),
+    "hint": ("kata.commands.hint", "one more hint for a topic's task: kata hint TOPIC [TASK]"),
+    "watch": ("kata.commands.watch", "re-run a topic's tests whenever a file changes"),
+    "reset": ("kata.commands.reset", "put a topic's stub back, keeping yours as a backup"),
     "list": ("kata.commands.listing", "the topics in teaching order, with their tasks"),
     "docs": ("kata.docs", "rewrite the tables in README.md and GRADING.md from the registry"),
     "bench": ("kata.benchmarks", "run a benchmark: `kata bench topics` or `kata bench gil`"),
@@ -21,7 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("command", choices=sorted(COMMANDS), help="; ".join(
         f"{name}: {about}" for name, (_, about) in COMMANDS.items()))
     parser.add_argument("args", nargs=argparse.REMAINDER)
-    options = parser.parse_args(argv[:1] or ["list"])
+    options = parser.parse_args(argv[:1] or ["progress"])
     module_name, _ = COMMANDS[options.command]
     try:
         module = importlib.import_module(module_name)

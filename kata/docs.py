@@ -1,4 +1,4 @@
-"""Tables in README.md and GRADING.md that are generated from the registry.
+"""Tables in README.md and GRADING.md that are generated from the registry (and the pristine stubs).
 
 Each table sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``.
 ``kata docs`` rewrites them; the self-checks fail when one is out of date.
@@ -59,12 +59,17 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kata docs", description=__doc__)
     parser.add_argument("--check", action="store_true", help="only report stale documents; exit 1 if any")
     options = parser.parse_args(argv)
-    outdated = stale()
+    from kata import pristine
+
+    outdated = stale() + ([str(pristine.ARCHIVE.relative_to(trees.ROOT))] if pristine.stale() else [])
     if options.check:
         for name in outdated:
             print(f"{name} is out of date: run `kata docs`")
         return 1 if outdated else 0
-    for name in outdated:
+    if pristine.stale():
+        pristine.write()
+        print(f"rewrote {pristine.ARCHIVE.relative_to(trees.ROOT)} from the stubs")
+    for name in stale():
         path = trees.ROOT / name
         path.write_text(render(path.read_text(encoding="utf-8"), BLOCKS[name]), encoding="utf-8")
         print(f"rewrote the generated tables in {name}")
