@@ -7,9 +7,9 @@ a real HTTP server (127.0.0.1, started by a fixture), bounds by a peak counter
 and a barrier one party too large, cancellation by gates that hold a finished
 task's worker until the caller has had its chance to cancel.
 
-Functions that worker processes run live at module level, so that spawn and
-forkserver children can import them by name; barriers and events reach them
-through the pool's initializer, never as task arguments.
+Functions that worker processes run live in kata/pools_tasks.py, a module
+light enough for spawn and forkserver children to import quickly; barriers
+and events reach them through the pool's initializer, never as task arguments.
 """
 import multiprocessing
 import os
@@ -22,6 +22,8 @@ import pytest
 from kata import bounds
 from kata.httpserver import PageServer, page_html
 from kata.pools_probes import PoolRecorder, RelayPool
+from kata.pools_tasks import (PROCESS_HANG, fail_on_three, finish_in_reverse, install_probes, occupy, square,
+                              square_and_pid)
 from kata.probes import Window
 from kata.seam import topic_fixture
 from kata.timeline import Timeline
@@ -31,69 +33,8 @@ pools = topic_fixture("pools")
 
 ITEMS = (1, 2, 3, 4)
 SHORT = 0.1  # how long a correct pool is watched for a task it must not admit (paid once)
-# A process pool under spawn or forkserver starts each worker as a fresh interpreter that imports this
-# module: on a loaded machine that takes many seconds. Only a hang waits this long.
-PROCESS_HANG = 4 * bounds.HANG
 PAGES = {f"/page/{n}": page_html(f"Page {n}", words=10 + 7 * n) for n in range(6)}
 MISSING = "/no/such/page"
-
-
-# -- run in worker processes (module level, so spawn/forkserver can import them) --
-
-def square(x):
-    return x * x
-
-
-def square_and_pid(x):
-    return x * x, os.getpid()
-
-
-def fail_on_three(x):
-    if x == 3:
-        raise ValueError("task 3 failed on purpose")
-    return x
-
-
-_probes = None
-
-
-def install_probes(*probes):
-    """A pool initializer: keep the synchronisation objects for this worker's tasks."""
-    global _probes
-    _probes = probes
-
-
-def occupy(item):
-    """Count who is inside; meet one other task; watch (briefly) for a third that must not come."""
-    lock, inside, peak, meet, over, missed = _probes
-    with lock:
-        inside.value += 1
-        peak.value = max(peak.value, inside.value)
-    try:
-        meet.wait()
-    except threading.BrokenBarrierError:
-        with lock:
-            missed.value += 1
-    try:
-        over.wait()
-    except threading.BrokenBarrierError:
-        pass
-    with lock:
-        inside.value -= 1
-    return item * 10
-
-
-def finish_in_reverse(item):
-    """Wait for this item's gate, note the finish, open the gate of the item before."""
-    gates, order, count, lock = _probes
-    if not gates[item].wait(PROCESS_HANG):
-        return "gate never opened"
-    with lock:
-        order[count.value] = item
-        count.value += 1
-    if item > 0:
-        gates[item - 1].set()
-    return item * item
 
 
 # -- fixtures and helpers ----------------------------------------------------
