@@ -70,10 +70,11 @@ class ResultLog:
 
 
 def _crash_message(report: pytest.TestReport) -> str:
+    """What the failure said, without the test's source (which may quote other messages)."""
     crash = getattr(report.longrepr, "reprcrash", None)
     if crash is not None:
-        return crash.message
-    return str(report.longrepr).strip().splitlines()[0] if report.longrepr else ""
+        return clip(crash.message, OUTPUT_LIMIT)
+    return clip(str(report.longrepr).strip(), OUTPUT_LIMIT) if report.longrepr else ""
 
 
 def read(path: Path) -> tuple[list[str], list[dict]]:

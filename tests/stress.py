@@ -65,7 +65,7 @@ def main(argv=None) -> int:
                 continue
             tree = mistake.build(topic, trees.module_path(trees.SOLUTIONS, topic), Path(scratch))
             ok = verdicts(topic, tree, options.runs, mistake.start_method or options.start_method, keyword,
-                          lambda run: any(mistake.expect in r["output"] for r in run.failed),
+                          lambda run: any(mistake.expect in r["message"] for r in run.failed),
                           options.parallel)
             print(f"{topic} mistake {mistake.name}: caught with its message {sum(ok)}/{len(ok)}", flush=True)
             bad += ok.count(False)

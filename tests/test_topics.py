@@ -46,7 +46,7 @@ def test_the_stub_fails_every_test_and_fast(runs, topic):
     assert run.records and not passing, f"tests that pass against the untouched stub of {topic}: {passing}"
     slow = [r["nodeid"] for r in run.records if r["duration"] > bounds.HANG]
     assert not slow, f"stub tests of {topic} that took longer than {bounds.HANG:g} s to fail: {slow}"
-    pointless = [r["nodeid"] for r in run.records if "not implemented yet" not in r["output"]]
+    pointless = [r["nodeid"] for r in run.records if "not implemented yet" not in r["message"]]
     assert not pointless, f"stub failures of {topic} that do not say 'not implemented yet': {pointless}"
 
 
@@ -54,7 +54,7 @@ def test_the_stub_fails_every_test_and_fast(runs, topic):
 def test_a_known_mistake_fails_with_a_message_that_names_it(runs, topic, mistake):
     run = runs.get("mistake", topic, mistake.name)
     assert run.failed, f"mistake {mistake.name!r} passed every {topic} test:\n{summary(run)}"
-    naming = [r for r in run.failed if mistake.expect in r["output"]]
+    naming = [r for r in run.failed if mistake.expect in r["message"]]
     assert naming, (f"mistake {mistake.name!r} failed, but no message says {mistake.expect!r}:\n"
                     f"{summary(run)}")
 
