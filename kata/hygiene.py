@@ -48,11 +48,23 @@ def _infrastructure_pids() -> set[int]:
     return pids
 
 
+def blocks_exit(thread: threading.Thread) -> bool:
+    """Whether the interpreter will wait for this thread before it exits.
+
+    Non-daemon threads, and the workers of a ThreadPoolExecutor, which
+    concurrent.futures joins at exit even when they are daemon threads (they
+    are, when the pool was made from a daemon thread).
+    """
+    from concurrent.futures import thread as futures_thread
+
+    return not thread.daemon or thread in getattr(futures_thread, "_threads_queues", {})
+
+
 def leaked_threads(before: Snapshot) -> list[threading.Thread]:
     deadline = time.monotonic() + THREAD_GRACE
     leaked = []
     for thread in threading.enumerate():
-        if thread in before.threads or thread.daemon or thread is threading.current_thread():
+        if thread in before.threads or not blocks_exit(thread) or thread is threading.current_thread():
             continue
         thread.join(max(deadline - time.monotonic(), 0))
         if thread.is_alive():
@@ -80,9 +92,9 @@ def reap_leaked_processes(before: Snapshot) -> list[str]:
     return described
 
 
-def stray_non_daemon_threads() -> list[threading.Thread]:
+def threads_blocking_exit() -> list[threading.Thread]:
     main = threading.main_thread()
-    return [t for t in threading.enumerate() if t is not main and not t.daemon and t.is_alive()]
+    return [t for t in threading.enumerate() if t is not main and blocks_exit(t) and t.is_alive()]
 
 
 def exit_now(status: int) -> None:

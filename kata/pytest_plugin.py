@@ -130,7 +130,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem):
 
 
 def _leaks_since(before: hygiene.Snapshot) -> list[str]:
-    leaks = [f"thread {t.name!r} (non-daemon) is still running" for t in hygiene.leaked_threads(before)]
+    leaks = [f"thread {t.name!r} ({'non-daemon' if not t.daemon else 'a pool worker'}) is still running"
+             for t in hygiene.leaked_threads(before)]
     leaks += [f"child process {what} was still running and has been killed"
               for what in hygiene.reap_leaked_processes(before)]
     return leaks
@@ -160,7 +161,7 @@ _EXIT_STATUS = pytest.StashKey[int]()
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
-    stuck = hygiene.stray_non_daemon_threads()
+    stuck = hygiene.threads_blocking_exit()
     if stuck and not hasattr(config, "workerinput"):
         names = ", ".join(repr(t.name) for t in stuck)
         print(f"\nkata: thread(s) {names} never finished; exiting without waiting for them")
