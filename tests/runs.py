@@ -17,7 +17,9 @@ from tests.catalogue import all_cases
 class Runs:
     def __init__(self, topics) -> None:
         topics = set(topics)
-        self._pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 2, thread_name_prefix="selfcheck")
+        # Mistake runs spend most of their time waiting out hang bounds, not computing:
+        # two runs per core keep the cores busy without starving them.
+        self._pool = ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 2), thread_name_prefix="selfcheck")
         self._scratch = tempfile.TemporaryDirectory(prefix="kata-mistakes-")
         self._futures: dict[tuple, Future] = {}
         # Mistakes first: they take longest (they pay the hang bounds).

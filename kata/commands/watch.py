@@ -38,6 +38,27 @@ def choose(copy: WorkCopy, topic: str | None) -> str:
     return now.topic if now else registry.names()[-1]
 
 
+def file_changes(folder):
+    """Batches of changes under folder, watched from now on (a save during a run is not lost)."""
+    import queue
+    import threading
+
+    from watchfiles import watch
+
+    batches = queue.Queue()
+
+    def pump():
+        for batch in watch(folder):
+            batches.put(batch)
+
+    threading.Thread(target=pump, name="kata-watch", daemon=True).start()
+    while True:
+        batch = batches.get()
+        while not batches.empty():  # several saves while a run was going: one re-run
+            batch |= batches.get()
+        yield batch
+
+
 def main(argv: list[str], changes=None) -> int:
     parser = argparse.ArgumentParser(prog="kata watch", description=__doc__)
     parser.add_argument("topic", nargs="?")
@@ -49,10 +70,9 @@ def main(argv: list[str], changes=None) -> int:
     copy = WorkCopy.find()
     console = Console()
     if changes is None:
-        from watchfiles import watch
-
-        changes = watch(copy.exercises)
+        changes = file_changes(copy.exercises)
     try:
+        next_change = iter(changes)
         while True:
             topic = choose(copy, options.topic)
             console.clear()
@@ -61,7 +81,7 @@ def main(argv: list[str], changes=None) -> int:
             console.clear()
             console.print(render(entry))
             console.print("watching for changes (Ctrl-C to stop)", style="dim")
-            if next(changes, None) is None:
+            if next(next_change, None) is None:
                 return 0
     except KeyboardInterrupt:
         return 0
