@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 
 from kata import bounds
-from kata.workers import Worker
+from kata.workers import TrackedWorker, Worker
 
 
 class WatchedLock:
@@ -202,23 +202,3 @@ class BetweenAcquires:
         if first:
             self.first_inside.set()
             graph.wait_until(lambda g: self.calls > 1 or bool(g.waits))
-
-
-class TrackedWorker(Worker):
-    """A Worker that sets ``done`` and wakes a condition's waiters once its result or error is stored.
-
-    (Inside the call the thread is still alive, and a result read then would be missing.)
-    """
-
-    def __init__(self, cond: threading.Condition, target, *args, name: str | None = None, **kwargs) -> None:
-        super().__init__(target, *args, name=name, **kwargs)
-        self._cond = cond
-        self.done = False
-
-    def _run(self) -> None:
-        try:
-            super()._run()
-        finally:
-            with self._cond:
-                self.done = True
-                self._cond.notify_all()

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 
 from kata import bounds
-from kata.workers import Worker
+from kata.workers import TrackedWorker, Worker
 
 
 class ConditionSpy:
@@ -131,24 +131,4 @@ class Gate:
                 self.inside -= 1
                 if self.timeline is not None:
                     self.timeline.end(name)
-                self._cond.notify_all()
-
-
-class TrackedWorker(Worker):
-    """A Worker that sets ``done`` and wakes a condition's waiters once its result or error is stored.
-
-    (Inside the call the thread is still alive, and a result read then would be missing.)
-    """
-
-    def __init__(self, cond: threading.Condition, target, *args, name: str | None = None, **kwargs) -> None:
-        super().__init__(target, *args, name=name, **kwargs)
-        self._cond = cond
-        self.done = False
-
-    def _run(self) -> None:
-        try:
-            super()._run()
-        finally:
-            with self._cond:
-                self.done = True
                 self._cond.notify_all()

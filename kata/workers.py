@@ -41,6 +41,26 @@ class Worker:
         return self.result
 
 
+class TrackedWorker(Worker):
+    """A Worker that sets ``done`` and wakes a condition's waiters once its result or error is stored.
+
+    (Inside the call the thread is still alive, and a result read then would be missing.)
+    """
+
+    def __init__(self, cond: threading.Condition, target, *args, name: str | None = None, **kwargs) -> None:
+        super().__init__(target, *args, name=name, **kwargs)
+        self._cond = cond
+        self.done = False
+
+    def _run(self) -> None:
+        try:
+            super()._run()
+        finally:
+            with self._cond:
+                self.done = True
+                self._cond.notify_all()
+
+
 def run_bounded(target, *args, timeout: float = bounds.HANG, what: str = "the call", **kwargs):
     """Call target in a worker; fail the test with a message if it does not return in time."""
     import pytest
