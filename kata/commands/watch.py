@@ -39,27 +39,23 @@ def choose(copy: WorkCopy, topic: str | None) -> str:
 
 
 def file_changes(folder):
-    """Batches of changes under folder, watched from now on (a save during a run is not lost)."""
-    import queue
-    import threading
+    """Batches of changes under folder, watched from the first call on.
 
+    The watcher starts before the first run and keeps collecting while the
+    tests run, so a save made during a run is not lost. It runs in this (the
+    main) thread, where it sees Ctrl-C at once.
+    """
     from watchfiles import watch
 
-    batches = queue.Queue()
-
-    def pump():
-        for batch in watch(folder):
-            batches.put(batch)
-
-    threading.Thread(target=pump, name="kata-watch", daemon=True).start()
-    while True:
-        batch = batches.get()
-        while not batches.empty():  # several saves while a run was going: one re-run
-            batch |= batches.get()
-        yield batch
+    watcher = watch(folder, yield_on_timeout=True, rust_timeout=200)
+    next(watcher)  # returns after the first timeout: the watcher is running
+    yield set()
+    for batch in watcher:
+        if batch:
+            yield batch
 
 
-def main(argv: list[str], changes=None) -> int:
+def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kata watch", description=__doc__)
     parser.add_argument("topic", nargs="?")
     options = parser.parse_args(argv)
@@ -69,10 +65,9 @@ def main(argv: list[str], changes=None) -> int:
         return 2
     copy = WorkCopy.find()
     console = Console()
-    if changes is None:
-        changes = file_changes(copy.exercises)
+    changes = file_changes(copy.exercises)
     try:
-        next_change = iter(changes)
+        next(changes)  # start watching before the first run
         while True:
             topic = choose(copy, options.topic)
             console.clear()
@@ -81,7 +76,7 @@ def main(argv: list[str], changes=None) -> int:
             console.clear()
             console.print(render(entry))
             console.print("watching for changes (Ctrl-C to stop)", style="dim")
-            if next(next_change, None) is None:
+            if next(changes, None) is None:
                 return 0
     except KeyboardInterrupt:
         return 0
