@@ -6,6 +6,7 @@ moves on by itself when that topic turns green. Ctrl-C stops it.
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 
 from rich.console import Console, Group
@@ -65,6 +66,9 @@ def main(argv: list[str]) -> int:
         return 2
     copy = WorkCopy.find()
     console = Console()
+    # Ctrl-C must stop the watch even when the shell that started us ignores SIGINT
+    # (as non-interactive shells do for background jobs).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     changes = file_changes(copy.exercises)
     try:
         next(changes)  # start watching before the first run
