@@ -48,8 +48,8 @@ class ResultLog:
 
     def _write(self, teardown: pytest.TestReport) -> None:
         failed = self._failed.pop(teardown.nodeid, None)
-        shown = failed or self._calls.pop(teardown.nodeid, None) or teardown
-        self._calls.pop(teardown.nodeid, None)
+        call = self._calls.pop(teardown.nodeid, None)
+        shown = failed or call or teardown
         skipped = teardown.nodeid in self._skipped
         self._skipped.discard(teardown.nodeid)
         outcome = "failed" if failed else "skipped" if skipped else "passed"

@@ -17,6 +17,7 @@ import unittest
 import pytest
 
 from kata import registry, trees
+from tests.test_topics import load_file
 
 # Private or CPython-only details a drop-in written in Python need not copy.
 PRIVATE = {
@@ -45,11 +46,7 @@ SUITES = (
 
 
 def solution_class(topic: str, name: str):
-    path = trees.module_path(trees.SOLUTIONS, topic)
-    spec = importlib.util.spec_from_file_location(f"stdlib_suite_{topic}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, name)
+    return getattr(load_file(trees.module_path(trees.SOLUTIONS, topic), f"stdlib_suite_{topic}"), name)
 
 
 def bind(attribute: str, cls):

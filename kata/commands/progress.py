@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from kata import engine, registry, trees
+from kata.points import marked_tasks
 from kata.workcopy import WorkCopy
 
 
@@ -38,8 +39,6 @@ def run(copy: WorkCopy, topic: str) -> TopicProgress:
     for nodeid in order:
         record = by_id.get(nodeid)
         if record is None or record["outcome"] != "passed":
-            from kata.points import marked_tasks
-
             name = nodeid.split("::")[-1].split("[", 1)[0]
             task = marked_tasks(copy.test_file(topic)).get(name)
             message = record["message"] if record else "this test never finished"
