@@ -500,6 +500,10 @@ def main(argv: list[str] | None = None) -> int:
         "Start the ssh topic's SSH server on 127.0.0.1 and wait; Ctrl-C stops it."))
     parser.add_argument("--root", type=Path, help="serve this directory (default: a new temporary one)")
     options = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    # Handlers go in before the banner: whoever reads the banner may signal at once.
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())  # even where the shell ignored it
     with tempfile.TemporaryDirectory(prefix="kata-sshd-") as scratch:
         root = options.root or Path(scratch) / "home"
         loop = ServerLoop()
@@ -516,9 +520,6 @@ def main(argv: list[str] | None = None) -> int:
                   f"      sftp -P {server.port} -o UserKnownHostsFile={server.known_hosts} "
                   f"{server.username}@{server.host}\n"
                   "Ctrl-C to stop.", flush=True)
-            stop = threading.Event()
-            signal.signal(signal.SIGTERM, lambda *_: stop.set())
-            signal.signal(signal.SIGINT, lambda *_: stop.set())  # even where the shell ignored it
             while not stop.wait(1.0):
                 pass
             print("\nkata sshd: stopped")
