@@ -1,6 +1,6 @@
 """Tests for exercises/daemons — one group per task in README.md.
 
-Children run probes from kata.daemons and report through queues. "A daemon
+Children run probes from kata.support.daemons and report through queues. "A daemon
 ends with the main program" is about the end of a whole program, so task 2
 runs a small program in a subprocess (under the same start method), waits for
 it with a hang bound, and then asks the operating system (psutil) which of its
@@ -12,8 +12,8 @@ import os
 import pytest
 
 from kata import bounds
-from kata import daemons as probe
-from kata.processes import CHILD_BOUND, NOTHING, cleanup, pickling_error, receive
+from kata.support import daemons as probe
+from kata.support.processes import CHILD_BOUND, NOTHING, cleanup, pickling_error, receive
 from kata.seam import topic_fixture
 from kata.workers import Worker
 

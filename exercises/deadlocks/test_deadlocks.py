@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from kata import bounds
-from kata.deadlock_probes import BetweenAcquires, WaitGraph
+from kata.support.deadlocks import BetweenAcquires, WaitGraph
 from kata.seam import topic_fixture
 
 deadlocks = topic_fixture("deadlocks")

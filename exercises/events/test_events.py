@@ -12,7 +12,7 @@ import pytest
 from freezegun import freeze_time
 
 from kata import bounds
-from kata.event_probes import ConditionSpy, EventSpy, FakeClock, ScriptedEvent, SteppingStop
+from kata.support.events import ConditionSpy, EventSpy, FakeClock, ScriptedEvent, SteppingStop
 from kata.seam import topic_fixture
 from kata.workers import Worker, run_bounded
 

@@ -14,7 +14,8 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
-from kata import bounds, gil_probes
+from kata import bounds
+from kata.support import gil as gil_probes
 from kata.probes import Rendezvous
 from kata.seam import topic_fixture
 from kata.workers import run_bounded

@@ -12,8 +12,9 @@ import threading
 
 import pytest
 
-from kata import bounds, join_support
-from kata.join_support import WatchedWorker
+from kata import bounds
+from kata.support import join as join_support
+from kata.support.join import WatchedWorker
 from kata.probes import Rendezvous
 from kata.seam import topic_fixture
 from kata.workers import run_bounded

@@ -7,7 +7,7 @@ a real HTTP server (127.0.0.1, started by a fixture), bounds by a peak counter
 and a barrier one party too large, cancellation by gates that hold a finished
 task's worker until the caller has had its chance to cancel.
 
-Functions that worker processes run live in kata/pools_tasks.py, a module
+Functions that worker processes run live in kata/support/pool_tasks.py, a module
 light enough for spawn and forkserver children to import quickly; barriers
 and events reach them through the pool's initializer, never as task arguments.
 """
@@ -21,8 +21,8 @@ import pytest
 
 from kata import bounds
 from kata.httpserver import PageServer, page_html
-from kata.pools_probes import PoolRecorder, RelayPool
-from kata.pools_tasks import (PROCESS_HANG, fail_on_three, finish_in_reverse, install_probes, occupy, square,
+from kata.support.pools import PoolRecorder, RelayPool
+from kata.support.pool_tasks import (PROCESS_HANG, fail_on_three, finish_in_reverse, install_probes, occupy, square,
                               square_and_pid)
 from kata.probes import Window
 from kata.seam import topic_fixture

@@ -10,7 +10,7 @@ fork, forkserver and spawn alike.
 import pytest
 
 from kata import bounds
-from kata.process_locks_probes import HELD_GIVEN, HELD_MODULE_LEVEL, HELD_NOTHING, HELD_OWN, ProcessWindow
+from kata.support.process_locks import HELD_GIVEN, HELD_MODULE_LEVEL, HELD_NOTHING, HELD_OWN, ProcessWindow
 from kata.seam import dotted_name, topic_fixture
 from kata.workers import run_bounded
 

@@ -2,7 +2,7 @@
 
 Every test runs real child processes under the start method chosen with
 --start-method (the mp_context fixture). The children run small probes from
-kata.processes that report what they saw through a Queue: their pid, their
+kata.support.processes that report what they saw through a Queue: their pid, their
 parent, the arguments they got. Nothing waits on a clock: a child that must
 stay alive is held by a gate (an Event), and the tests see join() being called
 because the processes they hand to your code record it.
@@ -14,7 +14,7 @@ import signal
 import pytest
 
 from kata import bounds
-from kata import processes as probe
+from kata.support import processes as probe
 from kata.seam import topic_fixture
 from kata.workers import Worker
 

@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from kata import bounds
-from kata.queue_probes import SpyQueue, asleep, block_then_trigger, parked, wait_until
+from kata.support.queues import SpyQueue, asleep, block_then_trigger, parked, wait_until
 from kata.seam import topic_fixture
 from kata.workers import Worker, run_bounded
 

@@ -14,7 +14,7 @@ import pytest
 
 from kata import bounds
 from kata.probes import Occupancy
-from kata.semaphore_probes import ConditionSpy, Gate
+from kata.support.semaphores import ConditionSpy, Gate
 from kata.seam import topic_fixture
 from kata.workers import Worker
 

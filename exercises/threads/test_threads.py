@@ -10,7 +10,8 @@ import threading
 
 import pytest
 
-from kata import bounds, threads_support
+from kata import bounds
+from kata.support import threads as threads_support
 from kata.seam import topic_fixture
 from kata.workers import Worker
 

@@ -13,7 +13,7 @@ import pytest
 from freezegun import freeze_time
 
 from kata import bounds
-from kata.event_probes import FakeClock, GateEvent, SteppingStop
+from kata.support.events import FakeClock, GateEvent, SteppingStop
 from kata.seam import topic_fixture
 from kata.workers import Worker
 

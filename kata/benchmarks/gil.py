@@ -17,7 +17,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
-from kata.gil_probes import crunch
+from kata.support.gil import crunch
 
 WAYS = ("serial", "threads", "processes", "warm pool")
 ABOUT = {

@@ -20,7 +20,7 @@ from pathlib import Path
 import psutil
 
 from kata import bounds
-from kata.processes import CHILD_BOUND
+from kata.support.processes import CHILD_BOUND
 
 POLL = 0.01  # how often the job looks whether the helper is gone (in the child; costs a correct run ~10 ms)
 
@@ -69,7 +69,7 @@ SCRIPT = '''\
 import json
 import multiprocessing as mp
 
-from kata import daemons as probe
+from kata.support import daemons as probe
 from kata.impl.daemons import daemons
 
 if __name__ == "__main__":
