@@ -61,12 +61,15 @@ class TrackedWorker(Worker):
                 self._cond.notify_all()
 
 
-def run_bounded(target, *args, timeout: float = bounds.HANG, what: str = "the call", **kwargs):
-    """Call target in a worker; fail the test with a message if it does not return in time."""
+HANG_HINT = ": is something waiting forever (a lock never released, a thread never finished)?"
+
+
+def run_bounded(target, *args, timeout: float = bounds.HANG, what: str = "the call", hint: str = HANG_HINT,
+                **kwargs):
+    """Call target in a worker; fail the test with a message (``what`` + ``hint``) if it does not return in time."""
     import pytest
 
-    worker = Worker(target, *args, **kwargs).start()
+    worker = Worker(target, *args, name=what, **kwargs).start()
     if not worker.finished(timeout):
-        pytest.fail(f"{what} did not return within {timeout:g} s: is something waiting forever "
-                    f"(a lock never released, a thread never finished)?", pytrace=False)
+        pytest.fail(f"{what} did not return within {timeout:g} s{hint}", pytrace=False)
     return worker.outcome()

@@ -15,7 +15,7 @@ from kata import bounds
 from kata.support import daemons as probe
 from kata.support.processes import CHILD_BOUND, NOTHING, cleanup, pickling_error, receive
 from kata.seam import topic_fixture
-from kata.workers import Worker
+from kata.workers import run_bounded
 
 daemons = topic_fixture("daemons")
 
@@ -25,11 +25,8 @@ pytestmark = pytest.mark.timeout(4 * CHILD_BOUND)
 
 
 def call_bounded(what, call, *args, timeout=CHILD_BOUND, hang_hint=""):
-    worker = Worker(call, *args, name=what).start()
-    if not worker.finished(timeout):
-        pytest.fail(f"{what} did not return within {timeout:g} s{hang_hint}", pytrace=False)
     try:
-        return worker.outcome()
+        return run_bounded(call, *args, timeout=timeout, what=what, hint=hang_hint)
     except NotImplementedError:
         raise
     except AssertionError as exc:

@@ -16,7 +16,7 @@ import pytest
 from kata import bounds
 from kata.support import processes as probe
 from kata.seam import topic_fixture
-from kata.workers import Worker
+from kata.workers import run_bounded
 
 processes = topic_fixture("processes")
 
@@ -32,11 +32,8 @@ PICKLE_HINT = (
 
 def bounded(what, call, *args, timeout=probe.CHILD_BOUND, hang_hint="", **kwargs):
     """Call student code in a helper thread with a hang bound; explain pickling failures."""
-    worker = Worker(call, *args, name=what, **kwargs).start()
-    if not worker.finished(timeout):
-        pytest.fail(f"{what} did not return within {timeout:g} s{hang_hint}", pytrace=False)
     try:
-        return worker.outcome()
+        return run_bounded(call, *args, timeout=timeout, what=what, hint=hang_hint, **kwargs)
     except NotImplementedError:
         raise
     except Exception as exc:
