@@ -6,13 +6,12 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 
 import paramiko
 import psutil
 import pytest
 
-from kata import sshd
+from kata import bounds, sshd
 
 
 def client_for(server, **login):
@@ -39,21 +38,31 @@ def test_password_and_key_logins_are_recorded_and_a_wrong_password_is_refused(tm
         assert server.wait_for_connections(0)
 
 
+def live_members(group: int) -> list[psutil.Process]:
+    members = []
+    for process in psutil.process_iter(["status"]):
+        try:
+            if os.getpgid(process.pid) == group and process.info["status"] != psutil.STATUS_ZOMBIE:
+                members.append(process)
+        except (ProcessLookupError, psutil.Error):
+            pass
+    return members
+
+
 def test_teardown_closes_connections_and_kills_the_whole_process_group(tmp_path):
-    before = {p.pid for p in psutil.Process().children(recursive=True)}
     with sshd.ssh_server(tmp_path) as server:
         client = client_for(server, password=server.password)
-        stdin, stdout, _ = client.exec_command("sleep 60 & sleep 61; echo never")
+        # The shell leads its own process group; it names it once its background sleep is forked.
+        stdin, stdout, _ = client.exec_command("sleep 60 & echo $$; sleep 61; echo never")
         stdin.channel.shutdown_write()
-        deadline = time.monotonic() + 10
-        while len(server._groups) < 1 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        group = int(stdout.readline())
+        assert len(live_members(group)) >= 2, "the command's shell and its background sleep should be running"
         assert server.open_connections == 1
     # the with-block closed the server with the client still connected and the command running
     assert stdout.channel.recv_exit_status() == -1 or stdout.channel.closed
     client.close()
-    left = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
-    assert not [p for p in left if p.is_running() and p.status() != psutil.STATUS_ZOMBIE], left
+    _, alive = psutil.wait_procs(live_members(group), timeout=bounds.HANG)
+    assert not alive, f"the command's process group outlived the server: {alive}"
     assert not [t for t in threading.enumerate() if t.name == "kata-sshd-loop"]
 
 
