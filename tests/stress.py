@@ -2,6 +2,7 @@
 
     python -m tests.stress locks --runs 50 --load            # solutions, then every catalogued mistake
     python -m tests.stress locks --runs 50 --only solutions --start-method spawn -n 2
+    python -m tests.stress queues --runs 50 --load --focus    # each mistake: only the tests that name it
 
 Prints, per tree, how many runs gave the expected verdict: solutions must pass
 every run, each mistake must fail every run with its message.
@@ -31,9 +32,10 @@ def busy_cores(count: int):
             loop.wait()
 
 
-def verdicts(topic, tree, runs, start_method, extra, check, parallel):
+def verdicts(topic, tree, runs, start_method, extra, check, parallel, test_files=None):
     def one(_):
-        return check(engine.run_topic(topic, tree, start_method=start_method, extra_args=extra))
+        return check(engine.run_topic(topic, tree, start_method=start_method, extra_args=extra,
+                                      test_files=test_files))
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         return list(pool.map(one, range(runs)))
 
@@ -48,6 +50,8 @@ def main(argv=None) -> int:
     parser.add_argument("-n", dest="workers", help="pass -n to pytest (xdist) for the solution runs")
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (default 1)")
     parser.add_argument("-k", dest="keyword", help="pass -k to pytest: only the tests that matter here")
+    parser.add_argument("--focus", action="store_true",
+                        help="run each mistake once in full, then only the tests whose message named it")
     options = parser.parse_args(argv)
     topic = options.topic
     bad = 0
@@ -64,10 +68,20 @@ def main(argv=None) -> int:
             if options.only not in (None, mistake.name):
                 continue
             tree = mistake.build(topic, trees.module_path(trees.SOLUTIONS, topic), Path(scratch))
-            ok = verdicts(topic, tree, options.runs, mistake.start_method or options.start_method, keyword,
+            start_method = mistake.start_method or options.start_method
+            focus, note = None, ""
+            if options.focus:
+                calibration = engine.run_topic(topic, tree, start_method=start_method, extra_args=keyword)
+                focus = [trees.ROOT / r["nodeid"] for r in calibration.failed if mistake.expect in r["message"]]
+                if not focus:
+                    print(f"{topic} mistake {mistake.name}: not caught in the full calibration run", flush=True)
+                    bad += 1
+                    continue
+                note = f" (only the {len(focus)} test(s) that named it)"
+            ok = verdicts(topic, tree, options.runs, start_method, keyword,
                           lambda run: any(mistake.expect in r["message"] for r in run.failed),
-                          options.parallel)
-            print(f"{topic} mistake {mistake.name}: caught with its message {sum(ok)}/{len(ok)}", flush=True)
+                          options.parallel, focus)
+            print(f"{topic} mistake {mistake.name}: caught with its message {sum(ok)}/{len(ok)}{note}", flush=True)
             bad += ok.count(False)
     return 1 if bad else 0
 
