@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     parser.add_argument("topic")
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--load", action="store_true", help="keep both cores busy with two spinning processes")
-    parser.add_argument("--only", help="'solutions' or one mistake's name")
+    parser.add_argument("--only", help="'solutions', 'mistakes' or one mistake's name")
     parser.add_argument("--start-method", choices=("fork", "forkserver", "spawn"))
     parser.add_argument("-n", dest="workers", help="pass -n to pytest (xdist) for the solution runs")
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (default 1)")
@@ -65,7 +65,7 @@ def main(argv=None) -> int:
             print(f"{topic} solutions: passed {sum(ok)}/{len(ok)}", flush=True)
             bad += ok.count(False)
         for mistake in mistakes(topic):
-            if options.only not in (None, mistake.name):
+            if options.only not in (None, "mistakes", mistake.name):
                 continue
             tree = mistake.build(topic, trees.module_path(trees.SOLUTIONS, topic), Path(scratch))
             start_method = mistake.start_method or options.start_method
