@@ -13,6 +13,17 @@ def test_the_readme_gives_the_two_setup_commands_and_the_users_commands():
         assert command in readme, f"README.md no longer mentions {command!r}"
 
 
+def test_the_readme_names_every_dependency_the_install_brings():
+    import re
+    from importlib.metadata import requires
+
+    readme = (trees.ROOT / "README.md").read_text(encoding="utf-8")
+    setup = readme[readme.index("## Set up"):readme.index("## For students")]
+    for requirement in requires("concurrency-kata"):
+        name = re.match(r"[A-Za-z0-9_.-]+", requirement).group()
+        assert name in setup, f"pyproject.toml depends on {name}, but README.md's Set up section does not name it"
+
+
 def test_every_topic_has_its_lesson_stub_tests_and_solution():
     for topic in registry.names():
         for path in (trees.EXERCISES / topic / "README.md", trees.module_path(trees.EXERCISES, topic),
