@@ -1,6 +1,9 @@
 """The probes report what happened, deterministically."""
 import threading
 
+import pytest
+
+from kata.expect import raises
 from kata.probes import LockSpy, Rendezvous, Window
 from kata.timeline import Timeline
 from kata.workers import Worker
@@ -66,3 +69,18 @@ def test_a_spied_lock_excludes_and_times_out_like_a_lock():
     lock.release()
     released.set()
     assert not lock.locked()
+
+
+def test_raises_explains_a_missing_or_wrong_exception_and_lets_a_stub_through():
+    with raises(ValueError, "f()", "why") as caught:
+        raise ValueError("bad")
+    assert str(caught.value) == "bad", "raises() should keep the exception it expected"
+    with pytest.raises(pytest.fail.Exception, match=r"^f\(\) raised nothing; expected ValueError: why$"):
+        with raises(ValueError, "f()", "why"):
+            pass
+    with pytest.raises(pytest.fail.Exception, match=r"^f\(\) raised KeyError: 'k'; expected ValueError or TypeError"):
+        with raises((ValueError, TypeError), "f()", "why"):
+            raise KeyError("k")
+    with pytest.raises(NotImplementedError):  # a RuntimeError, yet a stub must still read as "not implemented"
+        with raises(RuntimeError, "f()", "why"):
+            raise NotImplementedError("not implemented yet")

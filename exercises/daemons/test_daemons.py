@@ -12,9 +12,9 @@ import os
 import pytest
 
 from kata import bounds
+from kata.seam import topic_fixture
 from kata.support import daemons as probe
 from kata.support.processes import CHILD_BOUND, NOTHING, cleanup, pickling_error, receive
-from kata.seam import topic_fixture
 from kata.workers import run_bounded
 
 daemons = topic_fixture("daemons")

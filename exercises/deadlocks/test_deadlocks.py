@@ -14,8 +14,9 @@ import threading
 import pytest
 
 from kata import bounds
-from kata.support.deadlocks import BetweenAcquires, WaitGraph
+from kata.expect import raises
 from kata.seam import topic_fixture
+from kata.support.deadlocks import BetweenAcquires, WaitGraph
 
 deadlocks = topic_fixture("deadlocks")
 
@@ -353,7 +354,8 @@ def test_with_blocks_nest_and_release_on_the_way_out(deadlocks, graph):
     worker = graph.start(nested, name="owner")
     settle_or_fail(graph, [worker], "`with rlock:` inside `with rlock:` on one thread",
                    "__enter__ should call acquire(), which lets the owner in again")
-    with pytest.raises(KeyError):
+    with raises(KeyError, "two nested `with rlock:` blocks around a raise KeyError",
+                "__exit__ must let the exception go on (return None), not swallow it"):
         worker.outcome()
     assert not graph.locks[0].locked(), (
         "two nested with-blocks ended by an exception and left the RLock held: __exit__ must release once "
@@ -365,11 +367,13 @@ def test_with_blocks_nest_and_release_on_the_way_out(deadlocks, graph):
 @pytest.mark.task(4)
 def test_releasing_an_rlock_nobody_holds_raises_runtime_error(deadlocks, graph):
     rlock = rlock_with_watched_lock(deadlocks, graph)
-    with pytest.raises(RuntimeError):
+    with raises(RuntimeError, "release() on an RLock nobody holds",
+                "only the owner may release, as with threading.RLock — check the owner first"):
         rlock.release()
     rlock.acquire()
     rlock.release()
-    with pytest.raises(RuntimeError):
+    with raises(RuntimeError, "a second release() after one acquire()",
+                "the count is back at zero and nobody owns the lock — check the owner first"):
         rlock.release()
 
 

@@ -12,8 +12,8 @@ import pytest
 from freezegun import freeze_time
 
 from kata import bounds
-from kata.support.events import ConditionSpy, EventSpy, FakeClock, ScriptedEvent, SteppingStop
 from kata.seam import topic_fixture
+from kata.support.events import ConditionSpy, EventSpy, FakeClock, ScriptedEvent, SteppingStop
 from kata.workers import Worker, run_bounded
 
 events = topic_fixture("events")

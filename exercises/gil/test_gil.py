@@ -15,9 +15,9 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import pytest
 
 from kata import bounds
-from kata.support import gil as gil_probes
 from kata.probes import Rendezvous
 from kata.seam import topic_fixture
+from kata.support import gil as gil_probes
 from kata.workers import run_bounded
 
 gil = topic_fixture("gil")

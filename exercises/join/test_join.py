@@ -13,10 +13,10 @@ import threading
 import pytest
 
 from kata import bounds
-from kata.support import join as join_support
-from kata.support.join import WatchedWorker
 from kata.probes import Rendezvous
 from kata.seam import topic_fixture
+from kata.support import join as join_support
+from kata.support.join import WatchedWorker
 from kata.workers import run_bounded
 
 join = topic_fixture("join")

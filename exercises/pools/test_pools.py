@@ -21,11 +21,11 @@ import pytest
 
 from kata import bounds
 from kata.httpserver import PageServer, page_html
-from kata.support.pools import PoolRecorder, RelayPool
-from kata.support.pool_tasks import (PROCESS_HANG, fail_on_three, finish_in_reverse, install_probes, occupy, square,
-                              square_and_pid)
 from kata.probes import Window
 from kata.seam import topic_fixture
+from kata.support.pool_tasks import (PROCESS_HANG, fail_on_three, finish_in_reverse, install_probes, occupy, square,
+                                     square_and_pid)
+from kata.support.pools import PoolRecorder, RelayPool
 from kata.timeline import Timeline
 from kata.workers import run_bounded
 

@@ -10,8 +10,8 @@ fork, forkserver and spawn alike.
 import pytest
 
 from kata import bounds
-from kata.support.process_locks import HELD_GIVEN, HELD_MODULE_LEVEL, HELD_NOTHING, HELD_OWN, ProcessWindow
 from kata.seam import dotted_name, topic_fixture
+from kata.support.process_locks import HELD_GIVEN, HELD_MODULE_LEVEL, HELD_NOTHING, HELD_OWN, ProcessWindow
 from kata.workers import run_bounded
 
 process_locks = topic_fixture("process_locks")

@@ -13,9 +13,8 @@ import signal
 
 import pytest
 
-from kata import bounds
-from kata.support import processes as probe
 from kata.seam import topic_fixture
+from kata.support import processes as probe
 from kata.workers import run_bounded
 
 processes = topic_fixture("processes")

@@ -14,8 +14,9 @@ import threading
 import pytest
 
 from kata import bounds
-from kata.support.queues import SpyQueue, asleep, block_then_trigger, parked, wait_until
+from kata.expect import raises
 from kata.seam import topic_fixture
+from kata.support.queues import SpyQueue, asleep, block_then_trigger, parked, wait_until
 from kata.workers import Worker, run_bounded
 
 queues = topic_fixture("queues")
@@ -71,7 +72,8 @@ def test_a_priority_queue_gives_the_smallest_number_first(queues):
 
 @pytest.mark.task(1)
 def test_an_unknown_order_is_a_value_error(queues):
-    with pytest.raises(ValueError):
+    with raises(ValueError, "make_queue('random')",
+                "only 'fifo', 'lifo' and 'priority' name an order; refuse anything else instead of guessing"):
         queues.make_queue("random")
 
 
@@ -88,7 +90,7 @@ def test_maxsize_makes_put_wait_until_a_get_makes_room(queues):
                     "for room: pass maxsize on to the queue class, queue.Queue(maxsize)", pytrace=False)
     assert run.finished, f"put() was still waiting {bounds.HANG:g} s after a get() made room"
     run.outcome()
-    assert run.returned_after_trigger
+    assert run.returned_after_trigger, "put('c') on a full queue returned before a get() made room"
     left = everything_in(q)
     assert left == ["b", "c"], f"after the blocked put('c') went in, the queue held {left!r}; expected ['b', 'c']"
 
@@ -169,9 +171,11 @@ def test_equal_priorities_come_out_in_arrival_order(queues):
 @pytest.mark.task(2)
 def test_an_empty_inbox_raises_queue_empty_after_its_timeout(queues):
     inbox = queues.PriorityInbox()
-    with pytest.raises(queue.Empty):
+    with raises(queue.Empty, "get(block=False) on an empty PriorityInbox",
+                "pass block and timeout on to the queue's get(), which raises queue.Empty"):
         run_bounded(inbox.get, block=False, what="get(block=False)")
-    with pytest.raises(queue.Empty):
+    with raises(queue.Empty, "get(timeout=0.01) on an empty PriorityInbox",
+                "pass block and timeout on to the queue's get(), which raises queue.Empty"):
         run_bounded(lambda: inbox.get(timeout=0.01), what="get(timeout=0.01)")
     inbox.put("x", 1)
     inbox.put("y", 1)
@@ -402,16 +406,17 @@ def test_qsize_empty_and_full_follow_maxsize(queues):
 @pytest.mark.task(5)
 def test_no_wait_calls_raise_queue_full_and_queue_empty(queues):
     q = queues.Queue(1)
-    with pytest.raises(queue.Empty):
+    with raises(queue.Empty, "get(block=False) on an empty Queue(1)", "a get that may not wait and finds nothing"):
         q.get(block=False)
-    with pytest.raises(queue.Empty):
+    with raises(queue.Empty, "get_nowait() on an empty Queue(1)", "get_nowait() is get(block=False)"):
         q.get_nowait()
     q.put_nowait("only")
-    with pytest.raises(queue.Full):
+    with raises(queue.Full, "put('more', block=False) on a full Queue(1)", "a put that may not wait and finds no room"):
         q.put("more", block=False)
-    with pytest.raises(queue.Full):
+    with raises(queue.Full, "put_nowait('more') on a full Queue(1)", "put_nowait(item) is put(item, block=False)"):
         q.put_nowait("more")
-    assert q.get_nowait() == "only"
+    got = q.get_nowait()
+    assert got == "only", f"put_nowait('only'), two refused puts, then get_nowait() gave {got!r}; expected 'only'"
 
 
 # -- task 6: blocking put and get, with timeouts ----------------------------------
@@ -433,7 +438,9 @@ def test_get_waits_for_a_put_and_wakes_when_it_comes(queues):
     assert run.finished, (
         f"get() waited on an empty Queue and was still asleep {bounds.HANG:g} s after put('parcel'): "
         "notify missing? put() must notify the Condition that get() waits on")
-    assert run.outcome() == "parcel" and run.returned_after_trigger
+    got = run.outcome()
+    assert got == "parcel", f"get() waited for put('parcel') and then returned {got!r}; expected 'parcel'"
+    assert run.returned_after_trigger, "get() returned before put('parcel') was called"
 
 
 @pytest.mark.task(6)
@@ -502,9 +509,9 @@ def test_put_with_a_timeout_raises_queue_full_when_time_runs_out(queues):
 @pytest.mark.task(6)
 def test_a_negative_timeout_is_a_value_error(queues):
     q = queues.Queue(1)
-    with pytest.raises(ValueError):
+    with raises(ValueError, "put('x', timeout=-1)", "a negative timeout is a mistake in the caller, as in queue.Queue"):
         q.put("x", timeout=-1)
-    with pytest.raises(ValueError):
+    with raises(ValueError, "get(True, -1)", "a negative timeout is a mistake in the caller, as in queue.Queue"):
         q.get(True, -1)
 
 
@@ -513,12 +520,14 @@ def test_a_negative_timeout_is_a_value_error(queues):
 @pytest.mark.task(7)
 def test_task_done_more_often_than_put_is_a_value_error(queues):
     q = queues.Queue()
-    with pytest.raises(ValueError):
+    with raises(ValueError, "task_done() on a new Queue",
+                "task_done() called more times than there were items put is a bug the queue must report"):
         q.task_done()
     q.put("a")
     q.get()
     q.task_done()
-    with pytest.raises(ValueError):
+    with raises(ValueError, "a second task_done() after one put()",
+                "task_done() called more times than there were items put is a bug the queue must report"):
         q.task_done()
 
 

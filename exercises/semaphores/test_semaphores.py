@@ -13,9 +13,10 @@ import threading
 import pytest
 
 from kata import bounds
+from kata.expect import raises
 from kata.probes import Occupancy
-from kata.support.semaphores import ConditionSpy, Gate
 from kata.seam import topic_fixture
+from kata.support.semaphores import ConditionSpy, Gate
 from kata.workers import Worker
 
 semaphores = topic_fixture("semaphores")
@@ -89,7 +90,7 @@ def test_the_default_is_one_place_and_a_negative_value_is_refused(semaphores, sp
     worker = start_waiting_acquire(semaphore, spy)
     assert not worker.done, "Semaphore() let a second acquire() in; the default value is 1"
     release_and_expect_wakeup(semaphore, spy, worker)
-    with pytest.raises(ValueError):
+    with raises(ValueError, "Semaphore(-1)", "a semaphore cannot start with fewer than zero places"):
         semaphores.Semaphore(-1)
 
 
@@ -104,7 +105,8 @@ def test_release_wakes_a_waiting_thread(semaphores, spy):
 @pytest.mark.task(1)
 def test_a_with_block_gives_its_place_back_even_when_it_raises(semaphores, spy):
     semaphore = spied(semaphores, spy, 1)
-    with pytest.raises(KeyError):
+    with raises(KeyError, "a with-block that raised KeyError",
+                "__exit__ must let the exception go on (return None), not swallow it"):
         with semaphore:
             raise KeyError("raised inside the with-block")
     worker = Worker(semaphore.acquire, blocking=False, name="after").start()
@@ -126,7 +128,8 @@ def test_a_non_blocking_acquire_never_waits(semaphores, spy):
                     "non-blocking acquire must return False at once instead of waiting", pytrace=False)
     assert worker.finished() and worker.outcome() is False, (
         f"acquire(blocking=False) with no place free returned {worker.result!r}; expected False")
-    with pytest.raises(ValueError):
+    with raises(ValueError, "acquire(False, timeout=1.0)",
+                "a timeout makes no sense for a call that may not wait, as in threading.Semaphore"):
         semaphore.acquire(False, timeout=1.0)
 
 
@@ -160,8 +163,9 @@ def test_release_n_wakes_n_waiting_threads(semaphores, spy):
                     "wake n waiters — self._cond.notify(n)", pytrace=False)
     for worker in (first, second):
         assert worker.finished(), f"after release(2) a waiting acquire() did not return within {bounds.HANG:g} s"
-        assert worker.outcome() is True
-    with pytest.raises(ValueError):
+        got = worker.outcome()
+        assert got is True, f"after release(2) a waiting acquire() returned {got!r}; expected True"
+    with raises(ValueError, "release(0)", "n must be one or more, as in threading.Semaphore"):
         semaphore.release(0)
 
 
@@ -251,9 +255,10 @@ def test_a_bounded_semaphore_takes_back_what_was_taken(semaphores, spy):
         semaphore.acquire()
     semaphore.release()
     semaphore.release(2)
-    with pytest.raises(ValueError):
+    with raises(ValueError, "a fourth release() on a BoundedSemaphore(3) taken three times",
+                "a bounded semaphore refuses to grow past its initial value"):
         semaphore.release()
-    with pytest.raises(ValueError):
+    with raises(ValueError, "release(0)", "n must be one or more, as in threading.Semaphore"):
         semaphore.release(0)
     assert take_all(semaphore, 4, spy) == 3, "a BoundedSemaphore(3), taken and given back, no longer has 3 places"
 
@@ -262,7 +267,7 @@ def test_a_bounded_semaphore_takes_back_what_was_taken(semaphores, spy):
 def test_a_bounded_semaphore_is_still_a_semaphore(semaphores, spy):
     semaphore = spied(semaphores, spy, 1, kind="BoundedSemaphore")
     assert isinstance(semaphore, semaphores.Semaphore), "BoundedSemaphore should subclass Semaphore"
-    assert semaphore.acquire() is True
+    assert semaphore.acquire() is True, "BoundedSemaphore(1).acquire() did not return True"
     waiting = start_waiting_acquire(semaphore, spy)
     assert not waiting.done, "BoundedSemaphore(1) let a second acquire() in"
     release_and_expect_wakeup(semaphore, spy, waiting, what="BoundedSemaphore.release()")

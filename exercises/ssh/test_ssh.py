@@ -17,6 +17,7 @@ import paramiko
 import pytest
 
 from kata import bounds, sshd
+from kata.expect import raises
 from kata.seam import topic_fixture
 from kata.timeline import Timeline
 from kata.workers import Worker
@@ -177,7 +178,8 @@ def test_a_key_the_server_does_not_know_is_rejected(ssh, server, tmp_path):
     stranger = tmp_path / "stranger_key"
     asyncssh.generate_private_key("ssh-ed25519").write_private_key(str(stranger))
     os.chmod(stranger, 0o600)
-    with pytest.raises(paramiko.AuthenticationException):
+    with raises(paramiko.AuthenticationException, "run_command() with a key the server does not know",
+                "let paramiko's AuthenticationException reach the caller"):
         ssh.run_command(server.host, server.port, "true", username=server.username, key_path=stranger,
                         known_hosts=server.known_hosts)
     assert_all_closed([server], "run_command() with a key the server does not know")
@@ -210,7 +212,9 @@ def test_a_changed_host_key_is_refused(ssh, server, tmp_path):
     impostor = asyncssh.generate_private_key("ssh-ed25519")
     known_hosts = tmp_path / "known_hosts_with_another_key"
     known_hosts.write_text(server.known_hosts_line(impostor))
-    with pytest.raises(ssh.HostKeyChangedError):
+    with raises(ssh.HostKeyChangedError, "connect() to a host whose key differs from known_hosts",
+                "a changed key may be a man in the middle: turn paramiko's BadHostKeyException into "
+                "HostKeyChangedError and never log in"):
         client = ssh.connect(server.host, server.port, **login(server, known_hosts=known_hosts))
         client.close()
     assert not server.logins, f"a host with the wrong key received a login attempt: {server.logins}"
@@ -220,7 +224,8 @@ def test_a_changed_host_key_is_refused(ssh, server, tmp_path):
 def test_host_key_errors_are_ssh_errors_with_a_clear_message(ssh, server, tmp_path):
     known_hosts = tmp_path / "empty_known_hosts"
     known_hosts.write_text("")
-    with pytest.raises(ssh.HostKeyError) as caught:
+    with raises(ssh.HostKeyError, "run_command() to a host missing from known_hosts",
+                "UnknownHostKeyError and HostKeyChangedError both subclass HostKeyError") as caught:
         ssh.run_command(server.host, server.port, "true", **login(server, known_hosts=known_hosts))
     assert str(server.port) in str(caught.value), (
         f"the error said {str(caught.value)!r}; expected it to name the host and port that was refused")
@@ -249,7 +254,9 @@ def test_upload_and_download_keep_every_byte(ssh, server, tmp_path):
 @pytest.mark.task(4)
 def test_downloading_a_missing_file_raises_and_leaves_nothing(ssh, server, tmp_path):
     target = tmp_path / "never.bin"
-    with pytest.raises(FileNotFoundError) as caught:
+    with raises(FileNotFoundError, "download() of a remote file that does not exist",
+                "sftp.stat() or sftp.get() of a missing file raises FileNotFoundError; let it reach the "
+                "caller") as caught:
         ssh.download(server.host, server.port, "no/such/file.txt", target, **login(server))
     assert not target.exists(), (
         "download() of a missing remote file left an empty local file behind: sftp.get() creates the local "
@@ -393,7 +400,9 @@ def test_connecting_to_a_host_that_never_answers_times_out(ssh, server):
                 "succeeded and the SSH banner never came; pass timeout=timeout to client.connect() "
                 "(and banner_timeout=timeout, auth_timeout=timeout: their defaults are 15 and 30 s)",
                 pytrace=False)
-    with pytest.raises(TimeoutError):
+    with raises(TimeoutError, f"connect(..., timeout={TIMEOUT}) to a host that never answers",
+                "paramiko reports the missing banner as SSHException('Error reading SSH protocol banner'); "
+                "turn that into TimeoutError"):
         client = worker.outcome()
         client.close()
 
@@ -401,7 +410,9 @@ def test_connecting_to_a_host_that_never_answers_times_out(ssh, server):
 @pytest.mark.task(6)
 def test_connecting_where_nothing_listens_fails_clearly(ssh, server):
     host, port = sshd.closed_port()
-    with pytest.raises(OSError) as caught:
+    with raises(OSError, "connect() to a closed port",
+                "let the refused connection's OSError (ConnectionRefusedError or paramiko's "
+                "NoValidConnectionsError) reach the caller") as caught:
         client = call_bounded(ssh.connect, host, port, **login(server), timeout=TIMEOUT,
                               what="connect() to a closed port", hint="a refused connection fails at once")
         client.close()
@@ -418,6 +429,8 @@ def test_a_command_that_runs_too_long_times_out(ssh, server):
             f"run_command(..., 'sleep 60', timeout={TIMEOUT}) was still waiting after {bounds.HANG:g} s: "
             "the timeout was not applied to the command — pass it to exec_command(command, timeout=timeout), "
             "so that reading its output raises TimeoutError", pytrace=False)
-    with pytest.raises(TimeoutError):
+    with raises(TimeoutError, f"run_command(..., 'sleep 60', timeout={TIMEOUT})",
+                "reading the output of exec_command(command, timeout=timeout) raises socket.timeout, "
+                "a TimeoutError; let it reach the caller"):
         worker.outcome()
     assert_all_closed([server], "run_command() that timed out")

@@ -11,8 +11,8 @@ import threading
 import pytest
 
 from kata import bounds
-from kata.support import threads as threads_support
 from kata.seam import topic_fixture
+from kata.support import threads as threads_support
 from kata.workers import Worker
 
 threads = topic_fixture("threads")

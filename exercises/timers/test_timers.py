@@ -13,8 +13,8 @@ import pytest
 from freezegun import freeze_time
 
 from kata import bounds
-from kata.support.events import FakeClock, GateEvent, SteppingStop
 from kata.seam import topic_fixture
+from kata.support.events import FakeClock, GateEvent, SteppingStop
 from kata.workers import Worker
 
 timers = topic_fixture("timers")

@@ -15,7 +15,7 @@ import platform
 import sys
 import threading
 import time
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 
 from kata.support.gil import crunch
 

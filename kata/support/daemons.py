@@ -19,7 +19,6 @@ from pathlib import Path
 
 import psutil
 
-from kata import bounds
 from kata.support.processes import CHILD_BOUND
 
 POLL = 0.01  # how often the job looks whether the helper is gone (in the child; costs a correct run ~10 ms)
@@ -69,8 +68,8 @@ SCRIPT = '''\
 import json
 import multiprocessing as mp
 
-from kata.support import daemons as probe
 from kata.impl.daemons import daemons
+from kata.support import daemons as probe
 
 if __name__ == "__main__":
     ctx = mp.get_context()  # the start method chosen on the command line
