@@ -10,10 +10,11 @@ def test_the_gil_benchmark_runs_and_draws_every_way(capsys):
     status = gil.main(["--tasks", "2", "--cpu-n", "1000", "--io-wait", "0.001", "--repeat", "1",
                        "--start-method", start_method])
     out = capsys.readouterr().out
-    assert status == 0
-    assert "GIL enabled:" in out and f"start method {start_method}" in out
+    assert status == 0, f"kata bench gil exited {status}:\n{out[-2000:]}"
+    assert "GIL enabled:" in out, f"the report does not say whether the GIL is enabled:\n{out}"
+    assert f"start method {start_method}" in out, f"the report does not name start method {start_method!r}:\n{out}"
     for kind in ("CPU-bound", "IO-bound"):
-        assert kind in out
+        assert kind in out, f"no {kind} section in:\n{out}"
     for way in gil.WAYS:
         assert f"  {way:<10} #" in out, f"no bar for {way!r} in:\n{out}"
 

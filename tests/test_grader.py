@@ -112,7 +112,8 @@ def test_hostile_grading_is_bounded_and_leaves_nothing_running(hostile_batch):
     assert not leftovers, f"processes the submissions started are still running: {leftovers}"
     with open(results / "scores.csv") as file:
         rows = list(csv.DictReader(file))
-    assert sorted(row["submission"] for row in rows) == sorted(HOSTILE)
+    assert sorted(row["submission"] for row in rows) == sorted(HOSTILE), (
+        f"scores.csv should list every hostile submission once, it lists {sorted(row['submission'] for row in rows)}")
     limit = len(HOSTILE) * len(TOPICS) * (TOPIC_LIMIT + 15)
     assert seconds < limit, f"grading took {seconds:.0f} s; the topic limits allow {limit} s at most"
 
@@ -139,24 +140,37 @@ def test_grading_the_stubs_gives_zero(reference_grades):
 def test_every_format_is_written_and_readable(reference_grades, tmp_path):
     solutions, _ = reference_grades
     gradescope = json.loads(formats.gradescope(solutions))
-    assert gradescope["score"] == solutions.max_score and len(gradescope["tests"]) == len(solutions.tests)
+    assert gradescope["score"] == solutions.max_score, (
+        f"the gradescope report scores {gradescope['score']}, expected full marks, {solutions.max_score}")
+    assert len(gradescope["tests"]) == len(solutions.tests), (
+        f"the gradescope report lists {len(gradescope['tests'])} tests, the grade has {len(solutions.tests)}")
     assert all({"name", "score", "max_score", "status", "output", "tags", "visibility"} <= set(t)
-               for t in gradescope["tests"])
-    assert json.loads(formats.classroom(solutions))["max_score"] == solutions.max_score
-    assert json.loads(formats.exercism(solutions))["version"] == 3
+               for t in gradescope["tests"]), (
+        "every gradescope test should have name, score, max_score, status, output, tags and visibility; "
+        f"key sets seen: {sorted({tuple(sorted(t)) for t in gradescope['tests']})}")
+    assert json.loads(formats.classroom(solutions))["max_score"] == solutions.max_score, (
+        f"the classroom report's max_score should be {solutions.max_score}:\n{formats.classroom(solutions)[:2000]}")
+    assert json.loads(formats.exercism(solutions))["version"] == 3, (
+        f"the exercism report should be version 3:\n{formats.exercism(solutions)[:2000]}")
     from xml.etree import ElementTree
-    assert ElementTree.fromstring(formats.junit(solutions)).get("failures") == "0"
-    assert "Score:" in formats.markdown(solutions)
+    assert ElementTree.fromstring(formats.junit(solutions)).get("failures") == "0", (
+        f"the junit report of the solutions should count 0 failures:\n{formats.junit(solutions)[:2000]}")
+    assert "Score:" in formats.markdown(solutions), (
+        f"the markdown report has no Score: line:\n{formats.markdown(solutions)[:2000]}")
 
 
 def test_a_missing_submission_is_a_clear_error_with_status_2(tmp_path):
     done = subprocess.run([sys.executable, "-m", "kata.cli", "grade", str(tmp_path / "nothing-here")],
                           capture_output=True, text=True, timeout=60)
-    assert done.returncode == 2 and "no submission at" in done.stderr
+    assert done.returncode == 2 and "no submission at" in done.stderr, (
+        f"kata grade on a missing folder should exit 2 and say 'no submission at'; it exited {done.returncode}:\n"
+        f"{done.stderr[-2000:]}")
 
 
 def test_a_missing_topic_scores_zero_and_says_where_it_looked(tmp_path):
     (tmp_path / "empty").mkdir()
     result = grade(discover(tmp_path / "empty", ["locks"]), ["locks"])
-    assert result.score == 0 and result.tests
-    assert all("no module for 'locks'" in t.output for t in result.tests)
+    assert result.score == 0 and result.tests, (
+        f"an empty submission should score 0 on listed tests: score {result.score}, {len(result.tests)} tests")
+    assert all("no module for 'locks'" in t.output for t in result.tests), (
+        f"every test should say there is no module for 'locks': {[t.output[:200] for t in result.tests]}")

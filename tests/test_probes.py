@@ -14,8 +14,9 @@ def test_a_timeline_draws_serial_spans_as_a_staircase():
     for name in ("one", "two"):
         with timeline.span(name):
             pass
-    assert not timeline.overlapped()
-    assert timeline.render().splitlines() == ["  one |###      |", "  two |      ###|"]
+    assert not timeline.overlapped(), f"two spans run one after the other should not overlap:\n{timeline.render()}"
+    assert timeline.render().splitlines() == ["  one |###      |", "  two |      ###|"], (
+        f"two serial spans should draw as a staircase, drew:\n{timeline.render()}")
 
 
 def test_a_timeline_sees_overlap_and_unfinished_spans():
@@ -23,16 +24,21 @@ def test_a_timeline_sees_overlap_and_unfinished_spans():
     timeline.start("a")
     timeline.start("b")
     timeline.end("a")
-    assert timeline.overlapped()
-    assert "(never finished)" in timeline.render()
+    assert timeline.overlapped(), f"b started before a ended, yet no overlap was seen:\n{timeline.render()}"
+    assert "(never finished)" in timeline.render(), f"span b never ended; the drawing omits it:\n{timeline.render()}"
 
 
 def test_a_rendezvous_trips_only_when_all_parties_are_in():
     meeting = Rendezvous(2, timeout=5)
     workers = [Worker(meeting.meet, name).start() for name in ("x", "y")]
-    assert all(w.finished() for w in workers) and meeting.tripped
+    assert all(w.finished() for w in workers), (
+        "two workers meeting a 2-party rendezvous did not both return: "
+        f"alive {[w.thread.is_alive() for w in workers]}")
+    assert meeting.tripped, f"both parties came, yet it did not trip: met {meeting.met}, missed {meeting.missed}"
     lonely = Rendezvous(2, timeout=0.01)
-    assert lonely.meet("alone") is False and not lonely.tripped and lonely.missed == ["alone"]
+    assert lonely.meet("alone") is False, "a lone party of a 2-party rendezvous should time out and get False"
+    assert not lonely.tripped, f"a rendezvous with one party in tripped: met {lonely.met}, missed {lonely.missed}"
+    assert lonely.missed == ["alone"], f"the lone party should be recorded as missed, missed is {lonely.missed}"
 
 
 def test_a_window_releases_its_first_thread_when_another_waits_for_the_spied_lock():
@@ -45,10 +51,14 @@ def test_a_window_releases_its_first_thread_when_another_waits_for_the_spied_loc
             window()
 
     first = Worker(guarded).start()
-    assert window.first_inside.wait(5)
+    assert window.first_inside.wait(5), "the first thread did not enter the window within 5 s"
     second = Worker(guarded).start()
-    assert first.finished() and second.finished()
-    assert not window.overlapped and spy.acquisitions == 2 and not spy.any_held()
+    assert first.finished() and second.finished(), (
+        "the window did not let its threads go once the second waited for the spied lock: "
+        f"first alive {first.thread.is_alive()}, second alive {second.thread.is_alive()}")
+    assert not window.overlapped, f"the spied lock should keep the second thread out, peak inside {window.region.peak}"
+    assert spy.acquisitions == 2, f"two threads took the spied lock, the spy counted {spy.acquisitions}"
+    assert not spy.any_held(), "both threads are done, yet the spied lock is still held"
 
 
 def test_a_window_sees_two_threads_inside_when_nothing_excludes_them():
@@ -56,19 +66,23 @@ def test_a_window_sees_two_threads_inside_when_nothing_excludes_them():
     spy.factory()
     window = Window(spy)
     first = Worker(window).start()
-    assert window.first_inside.wait(5)
+    assert window.first_inside.wait(5), "the first thread did not enter the window within 5 s"
     second = Worker(window).start()
-    assert first.finished() and second.finished() and window.overlapped
+    assert first.finished() and second.finished(), (
+        "two unguarded threads did not both leave the window: "
+        f"first alive {first.thread.is_alive()}, second alive {second.thread.is_alive()}")
+    assert window.overlapped, f"nothing kept the second thread out, yet at most {window.region.peak} was inside"
 
 
 def test_a_spied_lock_excludes_and_times_out_like_a_lock():
     lock = LockSpy().factory()
-    assert lock.acquire()
-    assert lock.acquire(timeout=0.01) is False and lock.acquire(blocking=False) is False
+    assert lock.acquire(), "acquire() on a fresh spied lock returned False"
+    assert lock.acquire(timeout=0.01) is False, "acquire(timeout=0.01) on a held spied lock should time out with False"
+    assert lock.acquire(blocking=False) is False, "acquire(blocking=False) on a held spied lock should return False"
     released = threading.Event()
     lock.release()
     released.set()
-    assert not lock.locked()
+    assert not lock.locked(), "the spied lock still reads as locked after release()"
 
 
 def test_raises_explains_a_missing_or_wrong_exception_and_lets_a_stub_through():

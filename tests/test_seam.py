@@ -24,14 +24,16 @@ def hostile(tmp_path, name, *edits, whole=None):
 ])
 def test_a_module_that_fails_to_import_fails_every_test_with_the_reason(tmp_path, source, says):
     run = engine.run_topic("locks", hostile(tmp_path, "broken", whole=source))
-    assert run.records and not run.passed
+    assert run.records and not run.passed, (
+        f"a module that fails to import should fail every test and pass none:\n{run.output[-2000:]}")
     assert all("failed to import" in r["output"] and says in r["output"] for r in run.records), run.output[-2000:]
 
 
 def test_a_missing_module_is_named(tmp_path):
     (tmp_path / "empty").mkdir()
     run = engine.run_topic("locks", tmp_path / "empty")
-    assert run.records and all("no module for topic 'locks'" in r["output"] for r in run.records)
+    assert run.records and all("no module for topic 'locks'" in r["output"] for r in run.records), (
+        f"with no locks module, every test should say so:\n{run.output[-2000:]}")
 
 
 def test_a_leaked_thread_fails_its_test_and_the_run_still_exits(tmp_path):

@@ -28,14 +28,19 @@ def client_for(server, **login):
 
 def test_password_and_key_logins_are_recorded_and_a_wrong_password_is_refused(tmp_path):
     with sshd.ssh_server(tmp_path) as server:
-        assert server.port and oct(server.key_path.stat().st_mode & 0o777) == "0o600"
+        assert server.port, f"the server started without a port: {server.port!r}"
+        assert oct(server.key_path.stat().st_mode & 0o777) == "0o600", (
+            "the client key should be readable by its owner alone (ssh refuses it otherwise), "
+            f"its mode is {oct(server.key_path.stat().st_mode & 0o777)}")
         client_for(server, password=server.password).close()
         client_for(server, pkey=paramiko.PKey.from_path(server.key_path)).close()
         with pytest.raises(paramiko.AuthenticationException):
             client_for(server, password="wrong")
         assert server.logins == [("student", "password", True), ("student", "publickey", True),
-                                 ("student", "password", False)]
-        assert server.wait_for_connections(0)
+                                 ("student", "password", False)], (
+            f"expected a password, a key and a refused password login, recorded {server.logins}")
+        assert server.wait_for_connections(0), (
+            f"every client closed, yet the server still counts {server.open_connections} open connections")
 
 
 def live_members(group: int) -> list[psutil.Process]:
@@ -57,13 +62,17 @@ def test_teardown_closes_connections_and_kills_the_whole_process_group(tmp_path)
         stdin.channel.shutdown_write()
         group = int(stdout.readline())
         assert len(live_members(group)) >= 2, "the command's shell and its background sleep should be running"
-        assert server.open_connections == 1
+        assert server.open_connections == 1, (
+            f"one client is connected, the server counts {server.open_connections} open connections")
     # the with-block closed the server with the client still connected and the command running
-    assert stdout.channel.recv_exit_status() == -1 or stdout.channel.closed
+    assert stdout.channel.recv_exit_status() == -1 or stdout.channel.closed, (
+        "closing the server should cut off the running command, yet its channel is open "
+        f"and reports exit status {stdout.channel.exit_status}")
     client.close()
     _, alive = psutil.wait_procs(live_members(group), timeout=bounds.HANG)
     assert not alive, f"the command's process group outlived the server: {alive}"
-    assert not [t for t in threading.enumerate() if t.name == "kata-sshd-loop"]
+    assert not [t for t in threading.enumerate() if t.name == "kata-sshd-loop"], (
+        f"the server's kata-sshd-loop thread outlived it: {[t.name for t in threading.enumerate()]}")
 
 
 def test_a_shell_request_is_refused_with_a_hint(tmp_path):
@@ -74,7 +83,9 @@ def test_a_shell_request_is_refused_with_a_hint(tmp_path):
             channel.invoke_shell()
             channel.shutdown_write()
             message = channel.makefile_stderr("rb").read()
-            assert channel.recv_exit_status() == 1 and b"runs commands, not shells" in message
+            assert channel.recv_exit_status() == 1 and b"runs commands, not shells" in message, (
+                "a shell request should exit 1 saying the server runs commands, not shells; "
+                f"exit status {channel.exit_status}, stderr {message!r}")
         finally:
             client.close()
 
@@ -82,8 +93,10 @@ def test_a_shell_request_is_refused_with_a_hint(tmp_path):
 def test_servers_share_a_known_hosts_file_listing_them_all(tmp_path):
     with sshd.ssh_servers(tmp_path, 3) as servers:
         lines = servers[0].shared_known_hosts.read_text().splitlines()
-        assert [line.split()[0] for line in lines] == [f"[127.0.0.1]:{s.port}" for s in servers]
-        assert len({s.port for s in servers}) == 3
+        assert [line.split()[0] for line in lines] == [f"[127.0.0.1]:{s.port}" for s in servers], (
+            f"the shared known_hosts should list the servers in order, ports {[s.port for s in servers]}: {lines}")
+        assert len({s.port for s in servers}) == 3, (
+            f"three servers should listen on three ports: {[s.port for s in servers]}")
 
 
 def test_kata_sshd_prints_how_to_connect_and_stops_on_sigterm(tmp_path):
@@ -96,7 +109,7 @@ def test_kata_sshd_prints_how_to_connect_and_stops_on_sigterm(tmp_path):
         lines = [process.stdout.readline() for _ in range(6)]
         assert any(f"ssh -p {port}" in line for line in lines), lines
         os.kill(process.pid, signal.SIGTERM)
-        assert process.wait(timeout=20) == 0
+        assert process.wait(timeout=20) == 0, f"kata sshd exited {process.returncode} on SIGTERM, expected 0"
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
