@@ -11,6 +11,7 @@ import time
 import pytest
 
 from kata import bounds
+from kata.expect import raises
 from kata.probes import Rendezvous, Window
 from kata.seam import topic_fixture
 from kata.workers import Worker, run_bounded
@@ -193,8 +194,11 @@ def test_an_exception_between_read_and_write_releases_the_lock(locks, lock_spy):
     def fail():
         raise ValueError("raised by between()")
 
-    with pytest.raises(ValueError, match="raised by between"):
+    with raises(ValueError, "increment(between=f), where f raises ValueError",
+                "the error belongs to the caller: release the lock and let it go on, never swallow it") as caught:
         counter.increment(between=fail)
+    assert "raised by between" in str(caught.value), (
+        f"increment() raised ValueError({caught.value}); expected the one between() raised to go on unchanged")
     assert not lock_spy.any_held(), (
         "increment() let the exception from between() escape and left the lock held: every later "
         "increment() would wait forever — use `with self._lock:` (or try/finally around release())")

@@ -10,6 +10,7 @@ fork, forkserver and spawn alike.
 import pytest
 
 from kata import bounds
+from kata.expect import raises
 from kata.seam import dotted_name, topic_fixture
 from kata.support.process_locks import HELD_GIVEN, HELD_MODULE_LEVEL, HELD_NOTHING, HELD_OWN, ProcessWindow
 from kata.workers import run_bounded
@@ -130,8 +131,11 @@ def test_report_releases_the_lock_when_between_raises(process_locks, tmp_path, m
     def fail():
         raise ValueError("raised by between()")
 
-    with pytest.raises(ValueError, match="raised by between"):
+    with raises(ValueError, "report(..., between=f), where f raises ValueError",
+                "the error belongs to the caller: release the lock and let it go on, never swallow it") as caught:
         process_locks.report(str(tmp_path / "log.txt"), "ana", lock, between=fail)
+    assert "raised by between" in str(caught.value), (
+        f"report() raised ValueError({caught.value}); expected the one between() raised to go on unchanged")
     assert not is_held(lock), ("report() let the exception from between() out and left the lock held: every other "
                   "writer would wait forever — use `with lock:`")
 
