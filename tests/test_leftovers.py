@@ -1,4 +1,4 @@
-"""A whole run of the solutions leaves no temp file behind, under every start method.
+"""A whole run of the solutions passes and leaves no temp file behind, under every start method.
 
 The run gets a private TMPDIR, and pytest's own tmp_path folders go elsewhere
 (--basetemp), so whatever is left in TMPDIR afterwards was leaked: a server's
