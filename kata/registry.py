@@ -296,6 +296,8 @@ TOPICS: tuple[Topic, ...] = (
                 "In acquire(): if you are the owner, count += 1 and return True; otherwise take the "
                 "underlying lock (pass blocking and timeout on), then become the owner with count 1.",
                 "In release(): count -= 1; only at zero forget the owner and release the underlying lock.",
+                "locked() asks whether anybody holds the RLock, not whether you do: ask the underlying "
+                "lock, self._lock.locked().",
             )),
             Task(4, "Only the owner releases", 2, (
                 "threading.RLock raises RuntimeError when a thread that does not own it calls release().",
