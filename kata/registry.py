@@ -254,7 +254,8 @@ TOPICS: tuple[Topic, ...] = (
                 "Keep each result at its item's index: results[index] = work(item).",
             )),
             Task(2, "Processes for computing", 2, (
-                "Pure-Python computing holds the GIL: threads take turns; processes each have an interpreter.",
+                "Pure-Python computing holds the GIL: threads take turns; processes each have an interpreter "
+                "(and compute in parallel on a free-threaded build too).",
                 "ProcessPoolExecutor(max_workers=len(items), mp_context=mp_context, initializer=initializer, "
                 "initargs=initargs).",
                 "pool.map(work, items) returns the results in the order of the items; use the pool in a with-block.",
