@@ -254,7 +254,8 @@ TOPICS: tuple[Topic, ...] = (
                 "Keep each result at its item's index: results[index] = work(item).",
             )),
             Task(2, "Processes for computing", 2, (
-                "Pure-Python computing holds the GIL: threads take turns; processes each have an interpreter.",
+                "Pure-Python computing holds the GIL: threads take turns; processes each have an interpreter "
+                "(and compute in parallel on a free-threaded build too).",
                 "ProcessPoolExecutor(max_workers=len(items), mp_context=mp_context, initializer=initializer, "
                 "initargs=initargs).",
                 "pool.map(work, items) returns the results in the order of the items; use the pool in a with-block.",
@@ -296,6 +297,8 @@ TOPICS: tuple[Topic, ...] = (
                 "In acquire(): if you are the owner, count += 1 and return True; otherwise take the "
                 "underlying lock (pass blocking and timeout on), then become the owner with count 1.",
                 "In release(): count -= 1; only at zero forget the owner and release the underlying lock.",
+                "locked() asks whether anybody holds the RLock, not whether you do: ask the underlying "
+                "lock, self._lock.locked().",
             )),
             Task(4, "Only the owner releases", 2, (
                 "threading.RLock raises RuntimeError when a thread that does not own it calls release().",

@@ -11,7 +11,7 @@ def test_the_gil_benchmark_runs_and_draws_every_way(capsys):
                        "--start-method", start_method])
     out = capsys.readouterr().out
     assert status == 0, f"kata bench gil exited {status}:\n{out[-2000:]}"
-    assert "GIL enabled:" in out, f"the report does not say whether the GIL is enabled:\n{out}"
+    assert "Build: " in out, f"the report does not name the build of Python (GIL or free-threaded):\n{out}"
     assert f"start method {start_method}" in out, f"the report does not name start method {start_method!r}:\n{out}"
     for kind in ("CPU-bound", "IO-bound"):
         assert kind in out, f"no {kind} section in:\n{out}"

@@ -1,8 +1,11 @@
 """The build-it classes of the reference solutions pass CPython's own semantics suites.
 
 ``test.lock_tests`` and ``test.test_queue`` ship with CPython (not with every
-distribution's Python): where they are missing, these checks skip. Tests of
-private or CPython-only details are left out, each with its reason.
+distribution's Python: Debian's are in ``libpython3.X-testsuite``): where they
+are missing, these checks skip, unless KATA_REQUIRE_STDLIB_SUITES is set (as
+.ci/run sets it), where a missing suite fails: a skip must not pass for a pass.
+Tests of private or CPython-only details, and of what the lessons deliberately
+leave out, are left out, each with its reason.
 """
 from __future__ import annotations
 
@@ -10,7 +13,9 @@ import fnmatch
 import importlib
 import importlib.util
 import io
+import os
 import queue
+import sys
 import types
 import unittest
 
@@ -18,6 +23,8 @@ import pytest
 
 from kata import registry, trees
 from tests.test_topics import load_file
+
+REQUIRED = "KATA_REQUIRE_STDLIB_SUITES"  # set: a missing suite fails instead of skipping
 
 # Private or CPython-only details a drop-in written in Python need not copy.
 PRIVATE = {
@@ -64,6 +71,10 @@ def test_the_reference_class_passes_the_stdlib_suite(topic, name, suite_module, 
     try:
         suite_base = getattr(importlib.import_module(suite_module), suite_class)
     except ImportError:
+        if os.environ.get(REQUIRED):
+            pytest.fail(f"{suite_module} is not installed with Python {sys.version.split()[0]} ({sys.executable}) "
+                        f"and {REQUIRED} is set: install CPython's test package (Debian: "
+                        f"libpython3.{sys.version_info.minor}-testsuite) or unset {REQUIRED}", pytrace=False)
         pytest.skip(f"{suite_module} is not installed with this Python")
     left_out = {**PRIVATE, **extra}
     members = {attribute: bind(attribute, solution_class(topic, name))}
@@ -77,3 +88,17 @@ def test_the_reference_class_passes_the_stdlib_suite(topic, name, suite_module, 
     assert result.wasSuccessful(), (
         f"solutions/{topic}: {name} fails {len(result.failures) + len(result.errors)} of "
         f"{result.testsRun} tests of {suite_module}.{suite_class}:\n{stream.getvalue()[-4000:]}")
+
+
+@pytest.mark.parametrize("required", [False, True], ids=["skips", "fails-where-required"])
+def test_a_missing_suite_skips_or_fails_as_asked(required, monkeypatch):
+    if required:
+        monkeypatch.setenv(REQUIRED, "1")
+    else:
+        monkeypatch.delenv(REQUIRED, raising=False)
+    expected = pytest.fail.Exception if required else pytest.skip.Exception
+    with pytest.raises(expected) as raised:
+        test_the_reference_class_passes_the_stdlib_suite(*SUITES[0][:2], "test.no_such_suite", *SUITES[0][3:])
+    assert "test.no_such_suite is not installed" in str(raised.value), (
+        f"a missing suite with {REQUIRED} {'set' if required else 'unset'} said {raised.value}; "
+        "expected it to name the missing module")

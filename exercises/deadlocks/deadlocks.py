@@ -76,6 +76,14 @@ class RLock:
         # forget the owner and release the underlying lock.
         raise NotImplementedError("not implemented yet: RLock.release — see exercises/deadlocks/README.md, task 3")
 
+    def locked(self):
+        """Whether any thread holds the lock right now, the calling one or another.
+
+        threading.RLock has locked() from Python 3.14 on.
+        """
+        # TODO (task 3): ask the underlying lock: it is held whoever the owner is.
+        raise NotImplementedError("not implemented yet: RLock.locked — see exercises/deadlocks/README.md, task 3")
+
     def __enter__(self):
         """with rlock: acquires ..."""
         # TODO (task 3): acquire and return its result.

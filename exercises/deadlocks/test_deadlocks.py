@@ -362,6 +362,46 @@ def test_with_blocks_nest_and_release_on_the_way_out(deadlocks, graph):
         "per block, however the block ends")
 
 
+@pytest.mark.task(3)
+def test_locked_says_whether_anybody_holds_it(deadlocks, graph):
+    rlock = rlock_with_watched_lock(deadlocks, graph)
+    seen = [rlock.locked()]
+    rlock.acquire()
+    rlock.acquire()
+    seen.append(rlock.locked())
+    rlock.release()
+    seen.append(rlock.locked())
+    rlock.release()
+    seen.append(rlock.locked())
+    assert seen == [False, True, True, False], (
+        f"locked() before acquire(), after two acquire(), after one release() and after the second "
+        f"returned {seen}; expected [False, True, True, False]: the RLock is locked until the count is "
+        "back at zero")
+
+    let_go = threading.Event()
+
+    def hold():
+        with rlock:
+            let_go.wait(bounds.HANG)
+
+    holder = graph.start(hold, name="holder")
+    try:
+        if not graph.wait_until(lambda g: g.locks[0].holder is not None or holder.done):
+            pytest.fail(f"another thread's `with rlock:` did not take the lock within {bounds.HANG:g} s",
+                        pytrace=False)
+        if holder.done:
+            holder.outcome()  # its own exception first
+        elsewhere = rlock.locked()
+    finally:
+        let_go.set()
+    settle_or_fail(graph, [holder], "a thread holding the RLock in a with-block",
+                   "__exit__ should release once")
+    assert elsewhere is True, (
+        f"while another thread held the RLock, locked() on the test's thread returned {elsewhere!r}; "
+        "expected True: locked() says whether anybody holds the lock, not whether you do — the owner "
+        "was compared with threading.get_ident(); ask the underlying lock instead")
+
+
 # -- task 4: only the owner releases ------------------------------------------------------
 
 @pytest.mark.task(4)

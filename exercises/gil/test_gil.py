@@ -1,8 +1,10 @@
 """Tests for exercises/gil — one group per task in README.md.
 
 No test here times anything: whether threads speed up a piece of work depends
-on the machine, the load and the build of Python (a free-threaded 3.13t has no
-GIL at all). The tests check the mechanism instead: waiting tasks meet at a
+on the machine, the load and the build of Python (a free-threaded 3.13t or 3.14t
+has no GIL at all, and its threads do compute in parallel). Where a message
+explains the GIL, it asks kata.build which build this is and says what is true
+on it. The tests check the mechanism instead: waiting tasks meet at a
 rendezvous that only tasks running at the same time can reach; computing tasks
 report the process they ran in, and meet at a cross-process barrier that only
 one worker process per task can trip. `kata bench gil` shows the speeds.
@@ -14,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
-from kata import bounds
+from kata import bounds, build
 from kata.probes import Rendezvous
 from kata.seam import topic_fixture
 from kata.support import gil as gil_probes
@@ -115,8 +117,8 @@ def test_computing_tasks_run_in_distinct_processes_at_once(gil, mp_context):
         "expected one result per item, in the order of the items")
     pids = [pid for _, pid, _ in results]
     if set(pids) == {os.getpid()}:
-        pytest.fail("every task ran in the test's own process: threads chosen for CPU-bound work? Under the GIL "
-                    "threads take turns on the one interpreter; use a ProcessPoolExecutor(..., "
+        pytest.fail("every task ran in the test's own process: threads chosen for CPU-bound work? "
+                    f"{gil_probes.why_not_threads_for_computing()}; use a ProcessPoolExecutor(..., "
                     "mp_context=mp_context) so that each task gets an interpreter of its own", pytrace=False)
     met = sum(1 for _, _, was_met in results if was_met)
     assert met == len(ITEMS), (
@@ -159,7 +161,7 @@ def test_cpu_bound_work_gets_a_process_pool(gil, mp_context):
     try:
         assert isinstance(executor, ProcessPoolExecutor), (
             f"choose_executor('cpu', ...) returned {type(executor).__name__}; expected a ProcessPoolExecutor: "
-            "threads chosen for CPU-bound work take turns under the GIL, processes compute side by side")
+            f"threads chosen for CPU-bound work? {gil_probes.why_not_threads_for_computing()}")
         futures = [executor.submit(gil_probes.meet, item) for item in (1, 2)]
         results = [future.result(timeout=2 * bounds.HANG + bounds.OVERLAP) for future in futures]
     finally:
@@ -230,6 +232,6 @@ def test_gil_enabled_on_pythons_without_the_question(gil, monkeypatch):
 
 @pytest.mark.task(4)
 def test_gil_enabled_tells_the_truth_about_this_interpreter(gil):
-    expected = bool(getattr(sys, "_is_gil_enabled", lambda: True)())
+    expected = build.gil_enabled()
     got = gil.gil_enabled()
     assert got is expected, f"on Python {sys.version.split()[0]} gil_enabled() returned {got!r}; expected {expected}"

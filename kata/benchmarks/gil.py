@@ -1,7 +1,9 @@
 """``kata bench gil``: serial vs threads vs processes, for CPU-bound and IO-bound work, on this machine.
 
-CPU-bound work is a pure-Python loop (it holds the GIL the whole time); IO-bound
-work is time.sleep() (it releases the GIL while it waits). Each way of running
+CPU-bound work is a pure-Python loop (it holds the GIL the whole time, on a build
+that has one); IO-bound work is time.sleep() (it releases the GIL while it waits).
+The report names the build it ran on: a free-threaded build (3.13t, 3.14t) has no
+GIL, and there threads compute in parallel too. Each way of running
 the same tasks is timed with a wall clock, best of --repeat runs. The process
 figures include starting the pool's workers: that is part of what processes
 cost. No test asserts on these figures; the gil topic's README quotes them.
@@ -17,6 +19,7 @@ import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 
+from kata import build
 from kata.support.gil import crunch
 
 WAYS = ("serial", "threads", "processes", "warm pool")
@@ -28,12 +31,13 @@ ABOUT = {
 }
 
 
-def gil_status() -> str:
-    is_enabled = getattr(sys, "_is_gil_enabled", None)
-    if is_enabled is None:
-        return "yes (this Python predates sys._is_gil_enabled(): every CPython before 3.13 has the GIL)"
-    return "yes (sys._is_gil_enabled() is True)" if is_enabled() else \
-        "NO (free-threaded build: sys._is_gil_enabled() is False)"
+def reading() -> str:
+    """How to read the figures, on the build of Python they were taken on."""
+    if build.gil_enabled():
+        return ("With the GIL, threads take turns on CPU-bound work (expect no speed-up from them there); "
+                "processes compute in parallel, up to the number of idle cores.")
+    return ("Free-threaded: CPU-bound threads can run in parallel here, like processes, up to the number "
+            "of idle cores; on a build with the GIL they would take turns.")
 
 
 def doze(seconds: float) -> float:
@@ -112,7 +116,7 @@ def main(argv: list[str]) -> int:
 
     print(f"Python {platform.python_version()} ({platform.python_implementation()}), "
           f"{os.cpu_count()} CPU cores, start method {ctx.get_start_method()}")
-    print(f"GIL enabled: {gil_status()}")
+    print(f"Build: {build.describe()}")
     print(f"{options.tasks} tasks per run; CPU-bound: a pure-Python loop of {options.cpu_n:,}; "
           f"IO-bound: time.sleep({options.io_wait:g}); best of {options.repeat}")
     figures = measure(options, ctx)
@@ -126,6 +130,7 @@ def main(argv: list[str]) -> int:
     print()
     print("\n".join(chart(figures, options.width)))
     print("\n(bars: wall time, longer is slower; xN: speed-up over serial)")
+    print(reading())
     return 0
 
 

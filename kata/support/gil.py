@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 import threading
 
+from kata import build
+
 _barrier = None
 
 
@@ -37,7 +39,7 @@ def whoami(item):
 
 
 def crunch(n: int) -> int:
-    """CPU-bound pure-Python work: the sum of i*i below n (holds the GIL the whole time)."""
+    """CPU-bound pure-Python work: the sum of i*i below n (holds the GIL the whole time, where there is one)."""
     total = 0
     for i in range(n):
         total += i * i
@@ -52,3 +54,12 @@ def process_kind(item):
 
 
 PROCESS_KINDS = {"fork": "ForkProcess", "spawn": "SpawnProcess", "forkserver": "ForkServerProcess"}
+
+
+def why_not_threads_for_computing() -> str:
+    """Why a test wants processes for CPU-bound work, in words true on this build of Python."""
+    if build.gil_enabled():
+        return ("under the GIL threads take turns on the one interpreter, while processes compute side by side")
+    return ("this Python is free-threaded, so threads would compute side by side here; but on the usual "
+            "build the GIL makes them take turns, and the task asks for what computes in parallel on both: "
+            "processes")

@@ -103,6 +103,15 @@ class RLock:
             self._owner = None
             self._lock.release()
 
+    def locked(self):
+        """Whether any thread holds the lock right now, the calling one or another.
+
+        threading.RLock has locked() from Python 3.14 on.
+        """
+        # Not `self._owner == threading.get_ident()`: that answers "do I hold it?" (CPython's own
+        # first version of RLock.locked() made that mistake, gh-134323).
+        return self._lock.locked()
+
     def __enter__(self):
         """with rlock: acquires ..."""
         return self.acquire()

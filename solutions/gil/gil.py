@@ -40,8 +40,8 @@ def run_in_processes(work, items, mp_context, initializer=None, initargs=()):
 def choose_executor(kind, workers, mp_context, initializer=None, initargs=()):
     """An executor suited to the kind of work: "cpu" or "io".
 
-    "cpu": a ProcessPoolExecutor (processes compute in parallel; threads take turns
-    under the GIL). "io": a ThreadPoolExecutor (a waiting thread releases the GIL,
+    "cpu": a ProcessPoolExecutor (processes compute in parallel on every build;
+    threads take turns under the GIL, where there is one). "io": a ThreadPoolExecutor (a waiting thread releases the GIL,
     and threads are cheap). Both get max_workers=workers and initializer/initargs;
     the process pool also gets mp_context. Any other kind raises ValueError.
     """

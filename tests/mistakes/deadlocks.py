@@ -88,6 +88,12 @@ MISTAKES = (
         expect="the lock was released while its owner still held it",
     ),
     Mistake(
+        name="locked-reports-the-owner-only",  # CPython's own first RLock.locked() did this (gh-134323)
+        edits=(("        return self._lock.locked()\n",
+                "        return self._owner == threading.get_ident()\n"),),
+        expect="not whether you do",
+    ),
+    Mistake(
         name="timeout-not-passed-to-the-underlying-lock",
         edits=(("        if not self._lock.acquire(blocking, timeout):\n",
                 "        if not self._lock.acquire(blocking):\n"),),
