@@ -1,0 +1,139 @@
+"""Draw a stall: who waits for what, where in the student's module, and the likely mistake.
+
+Only called once the kernel has proven that nobody can move (kata.stall); the
+frames read here describe that state, they never decide it.
+"""
+from __future__ import annotations
+
+import linecache
+import sys
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+
+from kata import stall
+
+# Wait graphs (kata.support.deadlocks) in use: they know who holds which watched lock.
+graphs: weakref.WeakSet = weakref.WeakSet()
+
+
+@dataclass
+class Waiter:
+    thread: threading.Thread
+    doing: str             # "joins 'egon'", "waits, with no timeout, for a lock", ...
+    where: str             # "locks.py:31 in increment: with self._lock:" or ""
+    joins: threading.Thread | None = None
+    bounded: stall.BoundedWait | None = None
+
+
+def name_of(thread: threading.Thread) -> str:
+    return "the test's main thread" if thread is threading.main_thread() else repr(thread.name)
+
+
+def _in_tree(filename: str, tree: Path) -> bool:
+    try:
+        return Path(filename).resolve().is_relative_to(tree)
+    except (OSError, ValueError):
+        return False
+
+
+def student_line(frame, tree: Path) -> str:
+    """The innermost place in the code under test that this stack passes through."""
+    while frame is not None:
+        code = frame.f_code
+        if _in_tree(code.co_filename, tree):
+            source = linecache.getline(code.co_filename, frame.f_lineno).strip()
+            return f"{Path(code.co_filename).name}:{frame.f_lineno} in {code.co_name}" + (
+                f": {source}" if source else "")
+        frame = frame.f_back
+    return ""
+
+
+def _what_it_waits_in(frame, bounded: stall.BoundedWait | None, tree: Path):
+    if bounded is not None:
+        return bounded.what, None
+    innermost = frame
+    while frame is not None:
+        code, module = frame.f_code, Path(frame.f_code.co_filename).name
+        owner = frame.f_locals.get("self")
+        if code.co_name in ("acquire", "__enter__") and hasattr(owner, "release") and \
+                module not in ("threading.py", "queue.py"):
+            return "waits, with no timeout, for a lock", None
+        if module == "threading.py" and code.co_name == "join":
+            joined = frame.f_locals.get("self")
+            name = name_of(joined) if isinstance(joined, threading.Thread) else "a thread"
+            return f"joins {name}, with no timeout", joined if isinstance(joined, threading.Thread) else None
+        if module == "queue.py" and code.co_name in ("get", "put", "join"):
+            return f"waits, with no timeout, in Queue.{code.co_name}()", None
+        if module == "threading.py" and code.co_name == "wait":
+            return f"waits, with no timeout, in {type(owner).__name__}.wait()", None
+        frame = frame.f_back
+    if innermost is not None and _in_tree(innermost.f_code.co_filename, tree):
+        return "waits, with no timeout, for a lock", None
+    return "waits, with no timeout", None
+
+
+def waiters(tids, tree: Path) -> list[Waiter]:
+    by_tid = {thread.native_id: thread for thread in threading.enumerate()}
+    frames = sys._current_frames()
+    with stall._waits_lock:
+        bounded = dict(stall._waits)
+    found = []
+    for tid in sorted(tids, key=lambda tid: (tid != threading.main_thread().native_id, tid)):
+        thread = by_tid.get(tid)
+        if thread is None:
+            continue
+        frame = frames.get(thread.ident)
+        doing, joins = _what_it_waits_in(frame, bounded.get(tid), tree)
+        found.append(Waiter(thread, doing, student_line(frame, tree), joins, bounded.get(tid)))
+    return found
+
+
+def likely_mistake(found: list[Waiter], cycle: list[str] | None) -> str:
+    if cycle:
+        if len(cycle) == 1:
+            return "a thread waits for a Lock it already holds: a Lock is not re-entrant — use an RLock"
+        return "each thread holds one lock and waits for another's: take the locks in one agreed order"
+    by_thread = {w.thread: w for w in found}
+    for waiter in found:
+        joined = by_thread.get(waiter.joins)
+        if joined is not None and joined.bounded is not None and "rendezvous" in joined.bounded.what:
+            return (f"{name_of(waiter.thread)} joins {name_of(joined.thread)} while {name_of(joined.thread)} "
+                    "waits at the rendezvous for workers that were never started: did you call join() inside "
+                    "the start loop?")
+    if found and all("for a lock" in w.doing for w in found if w.bounded is None) and \
+            any(w.bounded is None for w in found):
+        return ("threads wait, with no timeout, for a lock that no thread will release: is a lock acquired "
+                "and not released on some path (use `with lock:`), taken twice by one thread (a Lock is not "
+                "re-entrant), or are two locks taken in opposite orders?")
+    return "every thread waits for another: look at what each one waits for, above"
+
+
+def describe(tids, tree: Path) -> str:
+    found = waiters(tids, tree)
+    lines = ["nobody in this test can move: every thread waits for something only another of them could do"]
+    for waiter in found:
+        where = f"\n      at {waiter.where}" if waiter.where else ""
+        lines.append(f"  {name_of(waiter.thread)} {waiter.doing}{where}")
+    cycle = None
+    for graph in list(graphs):
+        cycle = graph.deadlock()
+        if cycle:
+            lines += [f"  {line}" for line in cycle]
+            break
+    lines.append(f"likely mistake: {likely_mistake(found, cycle)}")
+    return "\n".join(lines)
+
+
+def locate(tids, tree: Path) -> str:
+    """Where each of the test's threads is in the code under test right now (one line each)."""
+    by_tid = {thread.native_id: thread for thread in threading.enumerate()}
+    frames = sys._current_frames()
+    lines = []
+    for tid in sorted(tids, key=lambda tid: (tid != threading.main_thread().native_id, tid)):
+        thread = by_tid.get(tid)
+        where = student_line(frames.get(thread.ident), tree) if thread is not None else ""
+        if where:
+            lines.append(f"  {name_of(thread)} was at {where}")
+    return "\n".join(lines) or "  none of the test's threads was inside your module"
