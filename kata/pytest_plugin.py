@@ -108,7 +108,7 @@ def pytest_runtest_call(item: pytest.Item):
     detector = None
     if before is not None:
         tree = trees.selected().resolve()
-        detector = stall.Detector(before, describe=lambda tids: stall_picture.describe(tids, tree),
+        detector = stall.Detector(before, describe=lambda tids, timed: stall_picture.describe(tids, tree, timed),
                                   locate=lambda tids: stall_picture.locate(tids, tree)).start()
     try:
         try:

@@ -6,9 +6,10 @@ runnable thread that the scheduler has not picked for seconds looks exactly
 like a blocked one), so the proof comes from the kernel (Linux, /proc):
 
 - every thread of the test (the main thread, and every thread born since the
-  test began) is asleep (state S) in a futex wait that has no timeout — a lock,
-  join, condition, event, barrier or queue wait — or in one of the kata's own
-  bounded waits, registered here around the call;
+  test began) is asleep (state S) in a futex wait — a lock, join, condition,
+  event, barrier or queue wait — that has no timeout, or whose deadline the
+  kernel holds (read from the timespec the wait passed), or in one of the
+  kata's own bounded waits, registered here around the call;
 - no thread of the process (but this detector) ran between two samples: their
   voluntary and involuntary context-switch counts did not change, so at one
   instant every thread was asleep;
@@ -16,10 +17,11 @@ like a blocked one), so the proof comes from the kernel (Linux, /proc):
   pipe), and the process's other threads (xdist's I/O thread, session
   servers) are asleep too.
 
-What a proven stall means: nothing will ever happen but the end of the kata's
-bounded waits. So the detector skips ahead in time: it ends the wait whose
-bound would run out first, exactly as if it had, and looks again. When no
-bounded wait is left, the stall is for ever: the main thread gets a signal
+What a proven stall means: nothing will happen before the earliest deadline
+among those waits. When that is one of the kata's bounded waits, the detector
+skips ahead in time: it ends that wait, exactly as if its bound had run out,
+and looks again (when it is the code under test's own timed wait, it lets it
+run out). When no deadline is left at all, the stall is for ever: the main thread gets a signal
 whose handler raises ``Stall`` carrying a picture of who waits for what.
 Without the proof (not Linux, an unknown architecture, /proc unreadable) the
 detector stays idle and the bounds work as they always did. Frames are only
@@ -31,6 +33,7 @@ import math
 import os
 import platform
 import signal
+import struct
 import sys
 import threading
 import time
@@ -42,7 +45,8 @@ import psutil
 
 # The futex system call's number (see /proc/<tid>/syscall); its fourth argument is the timeout pointer.
 FUTEX = {"x86_64": 202, "aarch64": 98}.get(platform.machine())
-FUTEX_WAITS = {0, 9}  # FUTEX_WAIT, FUTEX_WAIT_BITSET (without the private and clock flags)
+FUTEX_WAIT, FUTEX_WAIT_BITSET = 0, 9  # futex commands (the op without its private and clock flags)
+FUTEX_CLOCK_REALTIME = 256  # a BITSET wait's absolute deadline is on CLOCK_REALTIME, not CLOCK_MONOTONIC
 POLL = 0.02      # how often a test's threads are looked at
 CONFIRM = 0.05   # how long every thread must stay asleep for a proof
 SIGNAL = signal.SIGUSR2
@@ -129,9 +133,13 @@ def barrier_wait(barrier: threading.Barrier, what: str) -> int:
 class Sleep:
     """One thread as /proc shows it at one moment."""
     state: str
-    futex_untimed: bool
-    futex: bool
+    futex: bool  # in a futex wait
+    deadline: float | None  # when that wait times out (time.monotonic()); inf: never; None: not known
     switches: int
+
+    @property
+    def untimed(self) -> bool:
+        return self.futex and self.deadline == math.inf
 
 
 def _read(tid: int) -> Sleep | None:
@@ -145,8 +153,34 @@ def _read(tid: int) -> Sleep | None:
             call = file.read().split()
     except (OSError, ValueError, IndexError):
         return None
-    futex = len(call) >= 5 and call[0] == str(FUTEX) and (int(call[2], 16) & 0x7F) in FUTEX_WAITS
-    return Sleep(state, futex and int(call[4], 16) == 0, futex, switches)
+    if len(call) < 5 or call[0] != str(FUTEX):
+        return Sleep(state, False, None, switches)
+    op, timeout = int(call[2], 16), int(call[4], 16)
+    if op & 0x7F not in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
+        return Sleep(state, False, None, switches)
+    deadline = math.inf if timeout == 0 else _absolute_deadline(op, timeout)
+    return Sleep(state, True, deadline, switches)
+
+
+def _absolute_deadline(op: int, address: int) -> float | None:
+    """A BITSET wait's deadline, read from the sleeping thread's timespec; None if it cannot be known.
+
+    (A plain FUTEX_WAIT's timeout is relative to a start this cannot see.)
+    """
+    if op & 0x7F != FUTEX_WAIT_BITSET:
+        return None
+    try:
+        fd = os.open("/proc/self/mem", os.O_RDONLY)
+        try:
+            seconds, nanoseconds = struct.unpack("qq", os.pread(fd, 16, address))
+        finally:
+            os.close(fd)
+    except (OSError, struct.error):
+        return None
+    deadline = seconds + nanoseconds / 1e9
+    if op & FUTEX_CLOCK_REALTIME:
+        deadline += time.monotonic() - time.time()
+    return deadline
 
 
 def available() -> bool:
@@ -196,7 +230,8 @@ class Verdict:
 class Detector:
     """Watches one test's threads from a daemon thread of its own, from start() to stop().
 
-    ``describe(tids)`` draws the picture of a stall; ``locate(tids)`` says where
+    ``describe(tids, timed)`` draws the picture of a stall (``timed``: the deadlines of the
+    code under test's own timed waits, by thread id); ``locate(tids)`` says where
     the test's threads are when a bounded wait runs out (code that spins, or
     sleeps in a loop, is no stall: it meets the bound, and this says where it is).
     """
@@ -204,7 +239,7 @@ class Detector:
     def __init__(self, before: set[int], describe=None, locate=None, spared_children=frozenset()) -> None:
         self.main_tid = threading.main_thread().native_id
         self.before = set(before) - {self.main_tid}  # threads older than the test: not its own
-        self.describe = describe or (lambda tids: "")
+        self.describe = describe or (lambda tids, timed: "")
         self.locate = locate or (lambda tids: "")
         self.spared_children = set(spared_children)
         self.verdict: Verdict | None = None
@@ -250,8 +285,7 @@ class Detector:
             proof = self._prove()
             if proof is None:
                 continue
-            tids, waits = proof
-            if self._act(tids, waits):
+            if self._act(*proof):
                 return
 
     def _prove(self):
@@ -277,28 +311,32 @@ class Detector:
         # Each thread slept from its first reading to its second: the first one shows the wait it is in.
         if not self._stuck(mine, first, waits):
             return None
-        return mine, waits
+        # The code under test's own timed waits: their deadlines (monotonic) by thread.
+        timed = {tid: first[tid].deadline for tid in mine if tid not in waits and first[tid].deadline < math.inf}
+        return mine, waits, timed
 
     @staticmethod
     def _stuck(mine, sample, in_bounded) -> bool:
-        """Whether each of the test's threads sleeps in an untimed futex wait or a kata wait."""
+        """Whether each of the test's threads sleeps in a futex wait with a known deadline, or a kata wait."""
         for tid in mine:
             now = sample.get(tid)
-            if now is None or now.state != "S":
+            if now is None or now.state != "S" or not now.futex:
                 return False
-            if not (now.futex_untimed or (tid in in_bounded and now.futex)):
+            if now.deadline is None and tid not in in_bounded:
                 return False
         return bool(mine)
 
     # -- what a proven stall does ---------------------------------------------------------------
 
-    def _act(self, tids, waits) -> bool:
+    def _act(self, tids, waits, timed) -> bool:
         """Skip ahead to the earliest bound; True when the stall is for ever and the main thread was told."""
         pending = [wait for wait in waits.values() if not wait.cut and wait.deadline < math.inf]
+        first = min(pending, key=lambda wait: wait.deadline, default=None)
+        if timed and (first is None or min(timed.values()) <= first.deadline):
+            return False  # the code under test's own timeout comes first: let it run out
         if self.verdict is None:
-            self.verdict = Verdict(self.describe(tids))
-        if pending:
-            first = min(pending, key=lambda wait: wait.deadline)
+            self.verdict = Verdict(self.describe(tids, timed))
+        if first is not None:
             with _waits_lock:
                 if _waits.get(first.tid) is not first:
                     return False  # it ended meanwhile: look again
@@ -310,7 +348,7 @@ class Detector:
             return False  # a wait already ended early has not returned yet: its bound still will
         if self.main_tid not in tids or self._previous_handler is None:
             return True
-        self.verdict = Verdict(self.describe(tids), self.verdict.skipped, final=True)
+        self.verdict = Verdict(self.describe(tids, timed), self.verdict.skipped, final=True)
         signal.pthread_kill(threading.main_thread().ident, SIGNAL)
         return True
 

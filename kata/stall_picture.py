@@ -8,6 +8,7 @@ from __future__ import annotations
 import linecache
 import sys
 import threading
+import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,7 +75,9 @@ def _what_it_waits_in(frame, bounded: stall.BoundedWait | None, tree: Path):
     return "waits, with no timeout", None
 
 
-def waiters(tids, tree: Path) -> list[Waiter]:
+def waiters(tids, tree: Path, timed=None) -> list[Waiter]:
+    """What each thread waits in; ``timed`` maps the ids of threads in a timed wait to its deadline."""
+    timed = timed or {}
     by_tid = {thread.native_id: thread for thread in threading.enumerate()}
     frames = sys._current_frames()
     with stall._waits_lock:
@@ -86,6 +89,8 @@ def waiters(tids, tree: Path) -> list[Waiter]:
             continue
         frame = frames.get(thread.ident)
         doing, joins = _what_it_waits_in(frame, bounded.get(tid), tree)
+        if tid in timed:
+            doing = doing.replace("with no timeout", f"with a timeout ({timed[tid] - time.monotonic():.1f} s left)")
         found.append(Waiter(thread, doing, student_line(frame, tree), joins, bounded.get(tid)))
     return found
 
@@ -110,8 +115,8 @@ def likely_mistake(found: list[Waiter], cycle: list[str] | None) -> str:
     return "every thread waits for another: look at what each one waits for, above"
 
 
-def describe(tids, tree: Path) -> str:
-    found = waiters(tids, tree)
+def describe(tids, tree: Path, timed=None) -> str:
+    found = waiters(tids, tree, timed)
     lines = ["nobody in this test can move: every thread waits for something only another of them could do"]
     for waiter in found:
         where = f"\n      at {waiter.where}" if waiter.where else ""

@@ -113,6 +113,13 @@ def _timed_wait(seen):
     seen["stalled"] = [worker.stalled]
 
 
+def _timed_wait_longer_than_the_bound(seen):
+    """A wait whose own timeout (far off) would come after the kata's bound: the bound runs out first."""
+    worker = Worker(threading.Event().wait, 10 * BOUND, name="too-patient").start()
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"] = [worker.stalled]
+
+
 def _waiting_for_a_child_process(seen):
     """A thread blocked, with no timeout, on a lock that only a child process will release."""
     context = multiprocessing.get_context("fork")
@@ -155,7 +162,8 @@ _SOCKETS: tuple = ()
 
 SCENARIOS = {function.__name__.lstrip("_"): function for function in (
     _two_threads_opposite_lock_order, _join_inside_the_start_loop, _lock_never_released, _lock_taken_twice,
-    _starved_runnable_thread, _timed_wait, _waiting_for_a_child_process, _waiting_on_a_socket)}
+    _starved_runnable_thread, _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
+    _waiting_on_a_socket)}
 
 
 def main(name: str) -> None:
@@ -164,7 +172,7 @@ def main(name: str) -> None:
     if scenario is _waiting_on_a_socket:
         _SOCKETS = socket.socketpair()
         threading.Thread(target=_send_later, args=(_SOCKETS[1],), name="writer", daemon=True).start()
-    detector = stall.Detector(stall.thread_ids(), describe=lambda tids: stall_picture.describe(tids, HERE),
+    detector = stall.Detector(stall.thread_ids(), describe=lambda tids, timed: stall_picture.describe(tids, HERE, timed),
                               locate=lambda tids: stall_picture.locate(tids, HERE))
     seen: dict = {"available": stall.available()}
     started = time.monotonic()

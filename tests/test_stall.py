@@ -61,6 +61,14 @@ def test_a_thread_taking_its_own_lock_again_is_a_stall():
     assert "twice: with lock:" in seen["picture"], f"the picture does not show the second acquire:\n{seen['picture']}"
 
 
+def test_a_timeout_further_off_than_the_kata_bound_is_skipped_over():
+    seen = scenario("timed_wait_longer_than_the_bound")
+    assert seen["stalled"] == [True] and seen["finished"] == [False], (
+        f"a thread waits with a {10 * BOUND:g} s timeout while the test waits {BOUND:g} s for it; saw {seen}: "
+        "expected the test's wait ended early (its bound comes first, nothing else can happen before it)")
+    assert "with a timeout (" in seen["picture"], f"the picture does not say the wait is timed:\n{seen['picture']}"
+
+
 # -- slow but correct: never a stall -----------------------------------------------------------
 
 @pytest.mark.parametrize("name", [
