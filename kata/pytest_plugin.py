@@ -109,7 +109,7 @@ def pytest_runtest_call(item: pytest.Item):
     if before is not None:
         tree = trees.selected().resolve()
         detector = stall.Detector(before, describe=lambda tids, timed: stall_picture.describe(tids, tree, timed),
-                                  locate=lambda tids: stall_picture.locate(tids, tree)).start()
+                                  locate=lambda tids, quiet=False: stall_picture.locate(tids, tree, quiet)).start()
     try:
         try:
             return (yield)
@@ -129,12 +129,17 @@ def pytest_runtest_call(item: pytest.Item):
 
 def _explained(failure: BaseException, detector: stall.Detector | None) -> str | None:
     """The failure's message with what the detector saw, or None when it saw nothing worth adding."""
-    if detector is None or (detector.verdict is None and detector.expiry is None):
+    if detector is None:
         return None
     message = failure.msg if isinstance(failure, pytest.fail.Exception) else str(failure)
     if detector.verdict is not None:
         return f"{message}\n\n{_with_skips(detector.verdict.picture, detector.verdict)}"
-    return f"{message}\n\n{detector.expiry}"
+    if detector.expiry is not None:
+        return f"{message}\n\n{detector.expiry}"
+    running = detector.where_now()
+    if running is None:
+        return None
+    return f"{message}\n\nthe test's threads still inside your module when it failed:\n{running}"
 
 
 def _with_skips(picture: str, verdict: stall.Verdict | None) -> str:

@@ -240,7 +240,7 @@ class Detector:
         self.main_tid = threading.main_thread().native_id
         self.before = set(before) - {self.main_tid}  # threads older than the test: not its own
         self.describe = describe or (lambda tids, timed: "")
-        self.locate = locate or (lambda tids: "")
+        self.locate = locate or (lambda tids, quiet=False: "")
         self.spared_children = set(spared_children)
         self.verdict: Verdict | None = None
         self.expiry: str | None = None  # where the test's threads were when a kata wait first ran out
@@ -267,6 +267,11 @@ class Detector:
             self._thread.join()
         if self._previous_handler is not None:
             signal.signal(SIGNAL, self._previous_handler)
+
+    def where_now(self) -> str | None:
+        """Where the test's threads are in the code under test, or None if none of them is there."""
+        others = _tids() - self.before - {self._tid, self.main_tid}
+        return self.locate(others, quiet=True) if others else None
 
     def note_expiry(self, wait: BoundedWait) -> None:
         if self.expiry is None:

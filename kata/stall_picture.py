@@ -131,8 +131,11 @@ def describe(tids, tree: Path, timed=None) -> str:
     return "\n".join(lines)
 
 
-def locate(tids, tree: Path) -> str:
-    """Where each of the test's threads is in the code under test right now (one line each)."""
+def locate(tids, tree: Path, quiet: bool = False) -> str | None:
+    """Where each of the test's threads is in the code under test right now (one line each).
+
+    With ``quiet``, None when none of them is there (instead of saying so).
+    """
     by_tid = {thread.native_id: thread for thread in threading.enumerate()}
     frames = sys._current_frames()
     lines = []
@@ -141,4 +144,6 @@ def locate(tids, tree: Path) -> str:
         where = student_line(frames.get(thread.ident), tree) if thread is not None else ""
         if where:
             lines.append(f"  {name_of(thread)} was at {where}")
+    if not lines and quiet:
+        return None
     return "\n".join(lines) or "  none of the test's threads was inside your module"

@@ -276,7 +276,8 @@ class GateEvent(_Watched):
             self.waiting += 1
             self._state.notify_all()
             try:
-                self._state.wait_for(lambda: self.flag or self.opened, bounds.HANG * 3)
+                stall.wait_for(self._state, lambda: self.flag or self.opened, bounds.HANG * 3,
+                               "waits on the test's gate event (until the test says time is up)")
                 return self.flag
             finally:
                 self.waiting -= 1
