@@ -39,7 +39,6 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import psutil
 
@@ -62,7 +61,6 @@ class Stall(Exception):
 class BoundedWait:
     """A kata wait in progress: a thread waits for something, at most until ``deadline``."""
     tid: int
-    ident: int
     what: str
     deadline: float
     wake: object  # called (from the detector's thread) to end the wait early
@@ -80,7 +78,7 @@ def bounded(timeout: float | None, what: str, wake):
 
     ``wake()`` must make the wait return at once (it then returns as if its bound had run out).
     """
-    me = BoundedWait(threading.get_native_id(), threading.get_ident(), what,
+    me = BoundedWait(threading.get_native_id(), what,
                      math.inf if timeout is None else time.monotonic() + max(timeout, 0), wake)
     with _waits_lock:
         outer = _waits.get(me.tid)
@@ -237,7 +235,10 @@ class Detector:
     """
 
     def __init__(self, before: set[int], describe=None, locate=None, spared_children=frozenset()) -> None:
-        self.main_tid = threading.main_thread().native_id
+        # The thread that runs the test (made here, by it): the main thread, unless a plugin runs tests
+        # elsewhere; only the main thread can be told by a signal.
+        self._runner = threading.current_thread()
+        self.main_tid = self._runner.native_id
         self.before = set(before) - {self.main_tid}  # threads older than the test: not its own
         self.describe = describe or (lambda tids, timed: "")
         self.locate = locate or (lambda tids, quiet=False: "")
@@ -351,10 +352,10 @@ class Detector:
             return False
         if any(wait.deadline < math.inf for wait in waits.values()):
             return False  # a wait already ended early has not returned yet: its bound still will
-        if self.main_tid not in tids or self._previous_handler is None:
+        if self.main_tid not in tids or self._previous_handler is None:  # no way to interrupt the runner
             return True
         self.verdict = Verdict(self.describe(tids, timed), self.verdict.skipped, final=True)
-        signal.pthread_kill(threading.main_thread().ident, SIGNAL)
+        signal.pthread_kill(self._runner.ident, SIGNAL)
         return True
 
 
