@@ -6,6 +6,7 @@ frames read here describe that state, they never decide it.
 from __future__ import annotations
 
 import linecache
+import re
 import sys
 import threading
 import time
@@ -26,6 +27,8 @@ class Waiter:
     where: str             # "locks.py:31 in increment: with self._lock:" or ""
     joins: threading.Thread | None = None
     bounded: stall.BoundedWait | None = None
+    wants: str | None = None  # the lock it waits for, as the source names it (a guess, for the hint)
+    holds: frozenset = frozenset()  # the locks it seems to hold already (a guess, for the hint)
 
 
 def name_of(thread: threading.Thread) -> str:
@@ -49,6 +52,44 @@ def student_line(frame, tree: Path) -> str:
                 f": {source}" if source else "")
         frame = frame.f_back
     return ""
+
+
+_LOCK_TAKEN = re.compile(r"with\s+([\w.]+)\s*:|([\w.]+)\.acquire\(")
+
+
+def _locks_around(frame, tree: Path) -> tuple[str | None, set[str]]:
+    """The lock this stack waits to take, and the locks it seems to hold already, read from the source.
+
+    The innermost line of the code under test takes ``name`` (``with name:`` or
+    ``name.acquire(``); held are the names taken by with-blocks around that line
+    and, earlier in their bodies, by outer calls with the same ``self``. A guess
+    to name a likely mistake, never a verdict.
+    """
+    while frame is not None and not _in_tree(frame.f_code.co_filename, tree):
+        frame = frame.f_back
+    if frame is None:
+        return None, set()
+    here = linecache.getline(frame.f_code.co_filename, frame.f_lineno)
+    taken = _LOCK_TAKEN.search(here)
+    if taken is None:
+        return None, set()
+    name, me, held = taken.group(1) or taken.group(2), frame.f_locals.get("self"), set()
+    indent = len(here) - len(here.lstrip())
+    for line in range(frame.f_code.co_firstlineno, frame.f_lineno):
+        text = linecache.getline(frame.f_code.co_filename, line)
+        found = _LOCK_TAKEN.search(text)
+        if found and len(text) - len(text.lstrip()) < indent:
+            held.add(found.group(1) or found.group(2))
+    outer = frame.f_back
+    while outer is not None:
+        code = outer.f_code
+        if _in_tree(code.co_filename, tree) and me is not None and outer.f_locals.get("self") is me:
+            for line in range(code.co_firstlineno, outer.f_lineno):
+                found = _LOCK_TAKEN.search(linecache.getline(code.co_filename, line))
+                if found:
+                    held.add(found.group(1) or found.group(2))
+        outer = outer.f_back
+    return name, held
 
 
 def _what_it_waits_in(frame, bounded: stall.BoundedWait | None, tree: Path):
@@ -91,7 +132,9 @@ def waiters(tids, tree: Path, timed=None) -> list[Waiter]:
         doing, joins = _what_it_waits_in(frame, bounded.get(tid), tree)
         if tid in timed:
             doing = doing.replace("with no timeout", f"with a timeout ({timed[tid] - time.monotonic():.1f} s left)")
-        found.append(Waiter(thread, doing, student_line(frame, tree), joins, bounded.get(tid)))
+        wants, holds = _locks_around(frame, tree) if "for a lock" in doing else (None, set())
+        found.append(Waiter(thread, doing, student_line(frame, tree), joins, bounded.get(tid), wants,
+                            frozenset(holds)))
     return found
 
 
@@ -100,6 +143,15 @@ def likely_mistake(found: list[Waiter], cycle: list[str] | None) -> str:
         if len(cycle) == 1:
             return "a thread waits for a Lock it already holds: a Lock is not re-entrant — use an RLock"
         return "each thread holds one lock and waits for another's: take the locks in one agreed order"
+    for waiter in found:
+        if waiter.wants is not None and waiter.wants in waiter.holds:
+            return (f"{name_of(waiter.thread)} waits for `{waiter.wants}`, which it already holds (taken by an "
+                    "enclosing with-block or an outer call): a Lock is not re-entrant, even for the thread that "
+                    "holds it — use an RLock")
+    crossing = [w for w in found if w.wants is not None and w.holds - {w.wants}]
+    if len(crossing) >= 2:
+        return ("each of " + ", ".join(name_of(w.thread) for w in crossing) + " holds one lock and waits for "
+                "another's: take the locks in one agreed order (for example sorted by name)")
     by_thread = {w.thread: w for w in found}
     for waiter in found:
         joined = by_thread.get(waiter.joins)

@@ -31,7 +31,7 @@ def test_a_lock_order_deadlock_ends_the_wait_for_both_threads_early():
     assert seen["stalled"] == [True, True], (
         f"two threads each hold one lock and wait for the other's; the waits for them ended {seen}: "
         f"expected both ended by the detector, not by their {BOUND:g} s bound")
-    assert "opposite orders" in seen["picture"] and "'alex' waits, with no timeout, for a lock" in seen["picture"], (
+    assert "one agreed order" in seen["picture"] and "'alex' waits, with no timeout, for a lock" in seen["picture"], (
         f"the picture of a lock-order deadlock does not show who waits for a lock and why:\n{seen['picture']}")
 
 
@@ -58,7 +58,8 @@ def test_a_lock_that_nobody_will_release_fails_the_main_thread_at_once():
 def test_a_thread_taking_its_own_lock_again_is_a_stall():
     seen = scenario("lock_taken_twice")
     assert seen["stalled"] == [True], f"a thread re-acquiring its own Lock was not seen as a stall: {seen}"
-    assert "twice: with lock:" in seen["picture"], f"the picture does not show the second acquire:\n{seen['picture']}"
+    assert "twice: with lock:" in seen["picture"] and "use an RLock" in seen["picture"], (
+        f"the picture does not show the second acquire and name the fix:\n{seen['picture']}")
 
 
 def test_a_timeout_further_off_than_the_kata_bound_is_skipped_over():
