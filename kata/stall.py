@@ -276,8 +276,9 @@ class Detector:
 
     def note_expiry(self, wait: BoundedWait) -> None:
         if self.expiry is None:
-            self.expiry = f"when the bound of a kata wait ran out (the thread that {wait.what}):\n" + \
-                self.locate(_tids() - self.before - {self._tid})
+            where = self.locate(_tids() - self.before - {self._tid})
+            self.expiry = f"the kata's bounded wait ran out (a thread {wait.what}); the test's threads were then:\n" \
+                f"{where}"
 
     def _raise_in_main(self, signum, frame) -> None:
         if self.verdict is not None and self.verdict.final:

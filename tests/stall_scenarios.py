@@ -172,7 +172,8 @@ def main(name: str) -> None:
     if scenario is _waiting_on_a_socket:
         _SOCKETS = socket.socketpair()
         threading.Thread(target=_send_later, args=(_SOCKETS[1],), name="writer", daemon=True).start()
-    detector = stall.Detector(stall.thread_ids(), describe=lambda tids, timed: stall_picture.describe(tids, HERE, timed),
+    detector = stall.Detector(stall.thread_ids(),
+                              describe=lambda tids, timed: stall_picture.describe(tids, HERE, timed),
                               locate=lambda tids, quiet=False: stall_picture.locate(tids, HERE, quiet))
     seen: dict = {"available": stall.available()}
     started = time.monotonic()

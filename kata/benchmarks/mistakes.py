@@ -81,8 +81,8 @@ def main(argv: list[str]) -> int:
             timings.append((seconds, label, run))
             cut = " (killed at the engine's hard limit)" if run.returncode is None else ""
             durations = [record["duration"] for record in run.records] or [0.0]
-            print(f"{seconds:7.2f} {sum(durations):7.2f} {max(durations):7.2f} {len(run.failed):3}/{len(run.records):<3} "
-                  f"{len(reached_timeout(run)):8}  {label}{cut}", flush=True)
+            print(f"{seconds:7.2f} {sum(durations):7.2f} {max(durations):7.2f} "
+                  f"{len(run.failed):3}/{len(run.records):<3} {len(reached_timeout(run)):8}  {label}{cut}", flush=True)
     if not timings:
         print("no mistakes in the chosen topics")
         return 2
