@@ -72,6 +72,17 @@ _waits_lock = threading.Lock()
 _last = threading.local()  # whether the calling thread's last kata wait was ended by the detector
 
 
+def _forget_in_child() -> None:
+    """A forked child has none of its parent's other threads: not their waits, not a lock they held."""
+    global _waits_lock, _watching
+    _waits_lock = threading.Lock()
+    _waits.clear()
+    _watching = None
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
 @contextmanager
 def bounded(timeout: float | None, what: str, wake):
     """Mark the calling thread as in a kata wait for the block's duration; yield its BoundedWait.
