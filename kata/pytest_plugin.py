@@ -120,6 +120,8 @@ def pytest_runtest_call(item: pytest.Item):
         message = str(exc) or "not implemented yet"
     except stall.Stall as exc:
         message = _with_skips(str(exc), detector.verdict)
+    except pytest.xfail.Exception:  # a Failed too, but an expected one
+        raise
     except (AssertionError, pytest.fail.Exception) as exc:
         message = _explained(exc, detector)
         if message is None:
