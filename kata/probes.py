@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 
-from kata import bounds
+from kata import bounds, stall
 
 
 class Rendezvous:
@@ -24,7 +24,7 @@ class Rendezvous:
     def meet(self, name: str | None = None) -> bool:
         name = name or threading.current_thread().name
         try:
-            self._barrier.wait()
+            stall.barrier_wait(self._barrier, f"waits at the rendezvous for {self.parties - 1} others")
         except threading.BrokenBarrierError:
             with self._lock:
                 self.missed.append(name)
@@ -64,7 +64,7 @@ class Occupancy:
 
     def wait_for(self, predicate, timeout: float = bounds.HANG) -> bool:
         with self._cond:
-            return self._cond.wait_for(lambda: predicate(self), timeout)
+            return stall.wait_for(self._cond, lambda: predicate(self), timeout, "waits in an occupancy probe")
 
     def poke(self) -> None:
         """Wake waiters so they look again at state kept outside this probe."""
@@ -106,7 +106,8 @@ class LockSpy:
 
     def wait_blocked(self, count: int = 1, timeout: float = bounds.HANG) -> bool:
         with self._cond:
-            return self._cond.wait_for(lambda: self.blocked >= count, timeout)
+            return stall.wait_for(self._cond, lambda: self.blocked >= count, timeout,
+                                  f"waits for {count} thread(s) to block on a spied lock")
 
     def any_held(self) -> bool:
         return any(lock.locked() for lock in self.locks)

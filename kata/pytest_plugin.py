@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import hygiene, registry, trees
+from kata import hygiene, registry, stall, stall_picture, trees
 from kata.probes import LockSpy
 from kata.results import ResultLog
 from kata.timeline import Timeline
@@ -22,6 +22,7 @@ START_METHODS = ("fork", "forkserver", "spawn")
 START_METHOD_ENV = "KATA_START_METHOD"
 _LEAKS = pytest.StashKey[list]()
 _BEFORE = pytest.StashKey[hygiene.Snapshot]()
+_THREADS_BEFORE = pytest.StashKey[set]()  # native ids of the threads alive before an exercise test
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -99,15 +100,55 @@ def timeline() -> Timeline:
     return Timeline()
 
 
-# -- a stub fails in one line ---------------------------------------------------
+# -- a stub fails in one line; a stall fails at once, with its picture -----------------
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
+    before = item.stash.get(_THREADS_BEFORE, None)
+    detector = None
+    if before is not None:
+        tree = trees.selected().resolve()
+        detector = stall.Detector(before, describe=lambda tids, timed: stall_picture.describe(tids, tree, timed),
+                                  locate=lambda tids, quiet=False: stall_picture.locate(tids, tree, quiet)).start()
     try:
-        return (yield)
+        try:
+            return (yield)
+        finally:
+            if detector is not None:
+                detector.stop()
     except NotImplementedError as exc:
         message = str(exc) or "not implemented yet"
+    except stall.Stall as exc:
+        message = _with_skips(str(exc), detector.verdict)
+    except pytest.xfail.Exception:  # a Failed too, but an expected one
+        raise
+    except (AssertionError, pytest.fail.Exception) as exc:
+        message = _explained(exc, detector)
+        if message is None:
+            raise
     pytest.fail(message, pytrace=False)  # outside the except: no chained traceback
+
+
+def _explained(failure: BaseException, detector: stall.Detector | None) -> str | None:
+    """The failure's message with what the detector saw, or None when it saw nothing worth adding."""
+    if detector is None:
+        return None
+    message = failure.msg if isinstance(failure, pytest.fail.Exception) else str(failure)
+    if detector.verdict is not None:
+        return f"{message}\n\n{_with_skips(detector.verdict.picture, detector.verdict)}"
+    if detector.expiry is not None:
+        return f"{message}\n\n{detector.expiry}"
+    running = detector.where_now()
+    if running is None:
+        return None
+    return f"{message}\n\nthe test's threads still inside your module when it failed:\n{running}"
+
+
+def _with_skips(picture: str, verdict: stall.Verdict | None) -> str:
+    if verdict is None or not verdict.skipped:
+        return picture
+    ended = "; ".join(dict.fromkeys(verdict.skipped))
+    return f"{picture}\n(so the kata ended its own bounded waits at once, as if they had run out: {ended})"
 
 
 # -- hygiene: nothing outlives its test ----------------------------------------
@@ -117,6 +158,7 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     # Exercise tests only: the kata's own self-checks keep session-wide helpers.
     if topic_of(item) is not None:
         item.stash[_BEFORE] = hygiene.Snapshot.take()
+        item.stash[_THREADS_BEFORE] = stall.thread_ids()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -3,17 +3,23 @@
 The thread is a daemon, so a call that never returns (a student's deadlock)
 cannot keep the interpreter alive; its result or exception is kept for the
 test to inspect, instead of surfacing as an unhandled-thread warning.
+Waiting for it is a kata wait: the stall detector ends it early when nobody
+can move (``stalled`` then tells the test so).
 """
 from __future__ import annotations
 
 import threading
 
-from kata import bounds
+from kata import bounds, stall
 
 
 class Worker:
-    def __init__(self, target, *args, name: str | None = None, **kwargs) -> None:
+    def __init__(self, target, *args, name: str | None = None, cond: threading.Condition | None = None,
+                 **kwargs) -> None:
         self._call = (target, args, kwargs)
+        self._cond = cond or threading.Condition()
+        self.done = False  # True (and the condition's waiters woken) once the result or error is stored
+        self.stalled = False  # a wait for this worker was ended early: it could never have finished
         self.result = None
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -24,6 +30,10 @@ class Worker:
             self.result = target(*args, **kwargs)
         except BaseException as exc:  # kept for the test, which decides what it means
             self.error = exc
+        finally:
+            with self._cond:
+                self.done = True
+                self._cond.notify_all()
 
     def start(self) -> Worker:
         self.thread.start()
@@ -31,7 +41,13 @@ class Worker:
 
     def finished(self, timeout: float = bounds.HANG) -> bool:
         """Wait up to ``timeout``; True if the call has returned or raised."""
-        self.thread.join(timeout)
+        what = f"waits for {self.thread.name!r} to finish"
+        with self._cond:
+            done = stall.wait_for(self._cond, lambda: self.done, timeout, what)
+        if not done:
+            self.stalled = self.stalled or stall.was_cut()
+            return False
+        self.thread.join(bounds.HANG)  # only the thread's last lines are left
         return not self.thread.is_alive()
 
     def outcome(self):
@@ -42,23 +58,13 @@ class Worker:
 
 
 class TrackedWorker(Worker):
-    """A Worker that sets ``done`` and wakes a condition's waiters once its result or error is stored.
+    """A Worker whose ``done`` wakes the waiters of a condition shared with other probes.
 
     (Inside the call the thread is still alive, and a result read then would be missing.)
     """
 
     def __init__(self, cond: threading.Condition, target, *args, name: str | None = None, **kwargs) -> None:
-        super().__init__(target, *args, name=name, **kwargs)
-        self._cond = cond
-        self.done = False
-
-    def _run(self) -> None:
-        try:
-            super()._run()
-        finally:
-            with self._cond:
-                self.done = True
-                self._cond.notify_all()
+        super().__init__(target, *args, name=name, cond=cond, **kwargs)
 
 
 HANG_HINT = ": is something waiting forever (a lock never released, a thread never finished)?"
@@ -71,5 +77,8 @@ def run_bounded(target, *args, timeout: float = bounds.HANG, what: str = "the ca
 
     worker = Worker(target, *args, name=what, **kwargs).start()
     if not worker.finished(timeout):
+        if worker.stalled:
+            pytest.fail(f"{what} can never return: nobody in the test could move (see the picture below)"
+                        f"{hint}", pytrace=False)
         pytest.fail(f"{what} did not return within {timeout:g} s{hint}", pytrace=False)
     return worker.outcome()

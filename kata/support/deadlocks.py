@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 
-from kata import bounds
+from kata import bounds, stall, stall_picture
 from kata.workers import TrackedWorker, Worker
 
 
@@ -80,6 +80,7 @@ class WaitGraph:
         self.acquisitions = 0
         self.names: dict[int, str] = {}  # thread ident -> a name for messages
         self.listeners: list = []  # called with no lock held whenever a wait starts or ends
+        stall_picture.graphs.add(self)  # a stall's picture names who holds which lock
 
     def factory(self) -> WatchedLock:
         with self._cond:
@@ -139,7 +140,7 @@ class WaitGraph:
     def wait_until(self, predicate, timeout: float = bounds.HANG) -> bool:
         """Wait until predicate(graph) holds; it is looked at again after every change."""
         with self._cond:
-            return self._cond.wait_for(lambda: predicate(self), timeout)
+            return stall.wait_for(self._cond, lambda: predicate(self), timeout, "waits on the wait graph")
 
     # -- running code under test ----------------------------------------------------------
 

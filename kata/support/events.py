@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from kata import bounds
+from kata import bounds, stall
 
 # A thread that polls is_set() this many times while nobody set the event is
 # busy-waiting: a correct waiter calls it once or twice, then blocks in wait().
@@ -32,7 +32,7 @@ class _Watched:
 
     def wait_until(self, predicate, timeout: float = bounds.HANG) -> bool:
         with self._state:
-            return self._state.wait_for(predicate, timeout)
+            return stall.wait_for(self._state, predicate, timeout, "waits on an event probe")
 
     def poke(self) -> None:
         """Wake wait_until() so it looks again (at state kept outside the probe)."""
@@ -276,7 +276,8 @@ class GateEvent(_Watched):
             self.waiting += 1
             self._state.notify_all()
             try:
-                self._state.wait_for(lambda: self.flag or self.opened, bounds.HANG * 3)
+                stall.wait_for(self._state, lambda: self.flag or self.opened, bounds.HANG * 3,
+                               "waits on the test's gate event (until the test says time is up)")
                 return self.flag
             finally:
                 self.waiting -= 1

@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 
-from kata import bounds
+from kata import bounds, stall
 from kata.timeline import Timeline
 
 
@@ -107,7 +107,8 @@ class RelayPool(Executor):
     def _drive(self) -> None:
         while True:
             with self._cond:
-                ready = self._cond.wait_for(lambda: self._stop or self._next() is not None, self.patience)
+                ready = stall.wait_for(self._cond, lambda: self._stop or self._next() is not None, self.patience,
+                                       "holds back the pool's results in a forced order")
                 if self._stop:
                     return
                 if not ready:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 
-from kata import bounds
+from kata import bounds, stall
 from kata.workers import TrackedWorker, Worker
 
 
@@ -42,7 +42,7 @@ class ConditionSpy:
 
     def wait_until(self, predicate, timeout: float = bounds.HANG) -> bool:
         with self._cond:
-            return self._cond.wait_for(lambda: predicate(self), timeout)
+            return stall.wait_for(self._cond, lambda: predicate(self), timeout, "waits on a semaphore probe")
 
     def poke(self) -> None:
         self._changed()
@@ -122,7 +122,8 @@ class Gate:
             self._cond.notify_all()
             try:
                 if not self.open:
-                    if self._cond.wait_for(lambda: self.open or self._proved(), self.timeout):
+                    if stall.wait_for(self._cond, lambda: self.open or self._proved(), self.timeout,
+                                      "waits in the gate for the limit to be proven"):
                         self.open = True
                     else:
                         self.open = self.gave_up = True

@@ -1,0 +1,377 @@
+"""The stall detector: when nobody in a test can move, say so at once.
+
+A test's threads are stalled when each of them sleeps in a wait that only
+another of them could end. Looking at stack frames cannot prove that (a
+runnable thread that the scheduler has not picked for seconds looks exactly
+like a blocked one), so the proof comes from the kernel (Linux, /proc):
+
+- every thread of the test (the main thread, and every thread born since the
+  test began) is asleep (state S) in a futex wait — a lock, join, condition,
+  event, barrier or queue wait — that has no timeout, or whose deadline the
+  kernel holds (read from the timespec the wait passed), or in one of the
+  kata's own bounded waits, registered here around the call;
+- no thread of the process (but this detector) ran between two samples: their
+  voluntary and involuntary context-switch counts did not change, so at one
+  instant every thread was asleep;
+- no child process is alive (a child can release a shared lock or answer on a
+  pipe), and the process's other threads (xdist's I/O thread, session
+  servers) are asleep too.
+
+What a proven stall means: nothing will happen before the earliest deadline
+among those waits. When that is one of the kata's bounded waits, the detector
+skips ahead in time: it ends that wait, exactly as if its bound had run out,
+and looks again (when it is the code under test's own timed wait, it lets it
+run out). When no deadline is left at all, the stall is for ever: the main thread gets a signal
+whose handler raises ``Stall`` carrying a picture of who waits for what.
+Without the proof (not Linux, an unknown architecture, /proc unreadable) the
+detector stays idle and the bounds work as they always did. Frames are only
+read to describe a stall, never to decide one.
+"""
+from __future__ import annotations
+
+import math
+import os
+import platform
+import signal
+import struct
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+import psutil
+
+# The futex system call's number (see /proc/<tid>/syscall); its fourth argument is the timeout pointer.
+FUTEX = {"x86_64": 202, "aarch64": 98}.get(platform.machine())
+FUTEX_WAIT, FUTEX_WAIT_BITSET = 0, 9  # futex commands (the op without its private and clock flags)
+FUTEX_CLOCK_REALTIME = 256  # a BITSET wait's absolute deadline is on CLOCK_REALTIME, not CLOCK_MONOTONIC
+POLL = 0.02      # how often a test's threads are looked at
+CONFIRM = 0.05   # how long every thread must stay asleep for a proof
+SIGNAL = signal.SIGUSR2
+
+
+class Stall(Exception):
+    """Raised in the test's main thread: nobody in the test can ever move again."""
+
+
+# -- the kata's own bounded waits --------------------------------------------------------------
+
+@dataclass(eq=False)
+class BoundedWait:
+    """A kata wait in progress: a thread waits for something, at most until ``deadline``."""
+    tid: int
+    what: str
+    deadline: float
+    wake: object  # called (from the detector's thread) to end the wait early
+    cut: bool = False  # ended by the detector: nobody could have ended it before its bound
+
+
+_waits: dict[int, BoundedWait] = {}  # native thread id -> its wait in progress
+_waits_lock = threading.Lock()
+_last = threading.local()  # whether the calling thread's last kata wait was ended by the detector
+
+
+def _forget_in_child() -> None:
+    """A forked child has none of its parent's other threads: not their waits, not a lock they held."""
+    global _waits_lock, _watching
+    _waits_lock = threading.Lock()
+    _waits.clear()
+    _watching = None
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
+
+
+@contextmanager
+def bounded(timeout: float | None, what: str, wake):
+    """Mark the calling thread as in a kata wait for the block's duration; yield its BoundedWait.
+
+    ``wake()`` must make the wait return at once (it then returns as if its bound had run out).
+    """
+    me = BoundedWait(threading.get_native_id(), what,
+                     math.inf if timeout is None else time.monotonic() + max(timeout, 0), wake)
+    with _waits_lock:
+        outer = _waits.get(me.tid)
+        _waits[me.tid] = me
+    try:
+        yield me
+    finally:
+        _last.cut = me.cut
+        watching = _watching
+        if watching is not None and not me.cut and time.monotonic() >= me.deadline:
+            watching.note_expiry(me)
+        with _waits_lock:
+            if outer is None:
+                _waits.pop(me.tid, None)
+            else:
+                _waits[me.tid] = outer
+
+
+def was_cut() -> bool:
+    """Whether the calling thread's last kata wait was ended early, by a stall."""
+    return getattr(_last, "cut", False)
+
+
+def wait_for(cond: threading.Condition, predicate, timeout: float | None, what: str) -> bool:
+    """``cond.wait_for(predicate, timeout)``, with ``cond`` held, that the detector can end early.
+
+    Returns predicate(): ended early, the wait answers as it would have at its bound.
+    """
+    def wake():
+        if cond.acquire(timeout=1.0):  # held only briefly by a thread that can move
+            try:
+                cond.notify_all()
+            finally:
+                cond.release()
+
+    with bounded(timeout, what, wake) as wait:
+        cond.wait_for(lambda: wait.cut or predicate(), timeout)
+        return bool(predicate())
+
+
+def barrier_wait(barrier: threading.Barrier, what: str) -> int:
+    """``barrier.wait()`` that the detector can break early (BrokenBarrierError, as at its timeout)."""
+    with bounded(barrier._timeout if barrier._timeout is not None else None, what, barrier.abort):
+        return barrier.wait()
+
+
+# -- reading the kernel's view of a thread ------------------------------------------------------
+
+@dataclass(frozen=True)
+class Sleep:
+    """One thread as /proc shows it at one moment."""
+    state: str
+    futex: bool  # in a futex wait
+    deadline: float | None  # when that wait times out (time.monotonic()); inf: never; None: not known
+    switches: int
+
+    @property
+    def untimed(self) -> bool:
+        return self.futex and self.deadline == math.inf
+
+
+def _read(tid: int) -> Sleep | None:
+    base = f"/proc/self/task/{tid}"
+    try:
+        with open(f"{base}/status") as file:
+            switches = sum(int(line.split()[1]) for line in file if "ctxt_switches:" in line)
+        with open(f"{base}/stat") as file:
+            state = file.read().rsplit(")", 1)[1].split()[0]
+        with open(f"{base}/syscall") as file:
+            call = file.read().split()
+    except (OSError, ValueError, IndexError):
+        return None
+    if len(call) < 5 or call[0] != str(FUTEX):
+        return Sleep(state, False, None, switches)
+    op, timeout = int(call[2], 16), int(call[4], 16)
+    if op & 0x7F not in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
+        return Sleep(state, False, None, switches)
+    deadline = math.inf if timeout == 0 else _absolute_deadline(op, timeout)
+    return Sleep(state, True, deadline, switches)
+
+
+def _absolute_deadline(op: int, address: int) -> float | None:
+    """A BITSET wait's deadline, read from the sleeping thread's timespec; None if it cannot be known.
+
+    (A plain FUTEX_WAIT's timeout is relative to a start this cannot see.)
+    """
+    if op & 0x7F != FUTEX_WAIT_BITSET:
+        return None
+    try:
+        fd = os.open("/proc/self/mem", os.O_RDONLY)
+        try:
+            seconds, nanoseconds = struct.unpack("qq", os.pread(fd, 16, address))
+        finally:
+            os.close(fd)
+    except (OSError, struct.error):
+        return None
+    deadline = seconds + nanoseconds / 1e9
+    if op & FUTEX_CLOCK_REALTIME:
+        deadline += time.monotonic() - time.time()
+    return deadline
+
+
+def available() -> bool:
+    """Whether this machine lets the detector prove a stall."""
+    if FUTEX is None or not sys.platform.startswith("linux"):
+        return False
+    return _read(threading.get_native_id()) is not None
+
+
+def _registered(tids) -> dict[int, BoundedWait]:
+    with _waits_lock:
+        return {tid: _waits[tid] for tid in tids if tid in _waits}
+
+
+def thread_ids() -> set[int]:
+    """The native ids of this process's threads, as /proc lists them (empty without /proc)."""
+    return _tids()
+
+
+def _tids() -> set[int]:
+    try:
+        return {int(name) for name in os.listdir("/proc/self/task")}
+    except OSError:
+        return set()
+
+
+def _live_children(spared: set[int]) -> bool:
+    try:
+        return any(child.pid not in spared and child.status() != psutil.STATUS_ZOMBIE
+                   for child in psutil.Process().children(recursive=True))
+    except psutil.Error:
+        return True
+
+
+_watching = None  # the Detector of the test running now, if any
+
+
+# -- the detector ---------------------------------------------------------------------------------
+
+@dataclass
+class Verdict:
+    picture: str
+    skipped: list[str] = field(default_factory=list)  # the bounded waits ended early, in order
+    final: bool = False  # for ever: no bounded wait was left to end
+
+
+class Detector:
+    """Watches one test's threads from a daemon thread of its own, from start() to stop().
+
+    ``describe(tids, timed)`` draws the picture of a stall (``timed``: the deadlines of the
+    code under test's own timed waits, by thread id); ``locate(tids)`` says where
+    the test's threads are when a bounded wait runs out (code that spins, or
+    sleeps in a loop, is no stall: it meets the bound, and this says where it is).
+    """
+
+    def __init__(self, before: set[int], describe=None, locate=None, spared_children=frozenset()) -> None:
+        # The thread that runs the test (made here, by it): the main thread, unless a plugin runs tests
+        # elsewhere; only the main thread can be told by a signal.
+        self._runner = threading.current_thread()
+        self.main_tid = self._runner.native_id
+        self.before = set(before) - {self.main_tid}  # threads older than the test: not its own
+        self.describe = describe or (lambda tids, timed: "")
+        self.locate = locate or (lambda tids, quiet=False: "")
+        self.spared_children = set(spared_children)
+        self.verdict: Verdict | None = None
+        self.expiry: str | None = None  # where the test's threads were when a kata wait first ran out
+        self.started = time.monotonic()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="kata-stall-detector", daemon=True)
+        self._tid: int | None = None
+        self._previous_handler = None
+
+    def start(self) -> Detector:
+        global _watching
+        if threading.current_thread() is threading.main_thread():
+            self._previous_handler = signal.signal(SIGNAL, self._raise_in_main)
+        _watching = self
+        if available():
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        global _watching
+        _watching = None
+        self._stop.set()
+        if self._thread.ident is not None:
+            self._thread.join()
+        if self._previous_handler is not None:
+            signal.signal(SIGNAL, self._previous_handler)
+
+    def where_now(self) -> str | None:
+        """Where the test's threads are in the code under test, or None if none of them is there."""
+        others = _tids() - self.before - {self._tid, self.main_tid}
+        return self.locate(others, quiet=True) if others else None
+
+    def note_expiry(self, wait: BoundedWait) -> None:
+        if self.expiry is None:
+            where = self.locate(_tids() - self.before - {self._tid})
+            self.expiry = f"the kata's bounded wait ran out (a thread {wait.what}); the test's threads were then:\n" \
+                f"{where}"
+
+    def _raise_in_main(self, signum, frame) -> None:
+        if self.verdict is not None and self.verdict.final:
+            raise Stall(self.verdict.picture)
+
+    # -- the proof -------------------------------------------------------------------------------
+
+    def _watch(self) -> None:
+        self._tid = threading.get_native_id()
+        while not self._stop.wait(POLL):
+            proof = self._prove()
+            if proof is None:
+                continue
+            if self._act(*proof):
+                return
+
+    def _prove(self):
+        """The test's thread ids and their bounded waits, if nobody in the process could move; else None."""
+        everyone = _tids() - {self._tid}
+        mine = everyone - self.before
+        first = {tid: _read(tid) for tid in everyone}
+        if not self._stuck(mine, first, _registered(mine)):
+            return None
+        if _live_children(self.spared_children | _infrastructure_pids()):
+            return None
+        if self._stop.wait(CONFIRM):
+            return None
+        # Read while nobody runs (checked next), so it is what the sleeping threads left.
+        waits = _registered(mine)
+        second = {tid: _read(tid) for tid in everyone}
+        if _tids() - {self._tid} != everyone:
+            return None
+        for tid in everyone:
+            a, b = first[tid], second[tid]
+            if a is None or b is None or b.state != "S" or a.switches != b.switches:
+                return None
+        # Each thread slept from its first reading to its second: the first one shows the wait it is in.
+        if not self._stuck(mine, first, waits):
+            return None
+        # The code under test's own timed waits: their deadlines (monotonic) by thread.
+        timed = {tid: first[tid].deadline for tid in mine if tid not in waits and first[tid].deadline < math.inf}
+        return mine, waits, timed
+
+    @staticmethod
+    def _stuck(mine, sample, in_bounded) -> bool:
+        """Whether each of the test's threads sleeps in a futex wait with a known deadline, or a kata wait."""
+        for tid in mine:
+            now = sample.get(tid)
+            if now is None or now.state != "S" or not now.futex:
+                return False
+            if now.deadline is None and tid not in in_bounded:
+                return False
+        return bool(mine)
+
+    # -- what a proven stall does ---------------------------------------------------------------
+
+    def _act(self, tids, waits, timed) -> bool:
+        """Skip ahead to the earliest bound; True when the stall is for ever and the main thread was told."""
+        pending = [wait for wait in waits.values() if not wait.cut and wait.deadline < math.inf]
+        first = min(pending, key=lambda wait: wait.deadline, default=None)
+        if timed and (first is None or min(timed.values()) <= first.deadline):
+            return False  # the code under test's own timeout comes first: let it run out
+        if self.verdict is None:
+            self.verdict = Verdict(self.describe(tids, timed))
+        if first is not None:
+            with _waits_lock:
+                if _waits.get(first.tid) is not first:
+                    return False  # it ended meanwhile: look again
+                first.cut = True
+            self.verdict.skipped.append(first.what)
+            first.wake()
+            return False
+        if any(wait.deadline < math.inf for wait in waits.values()):
+            return False  # a wait already ended early has not returned yet: its bound still will
+        if self.main_tid not in tids or self._previous_handler is None:  # no way to interrupt the runner
+            return True
+        self.verdict = Verdict(self.describe(tids, timed), self.verdict.skipped, final=True)
+        signal.pthread_kill(self._runner.ident, SIGNAL)
+        return True
+
+
+def _infrastructure_pids() -> set[int]:
+    from kata.hygiene import _infrastructure_pids as pids
+
+    return pids()

@@ -1,0 +1,196 @@
+"""Programs that stall, and programs that are only slow, for tests/test_stall.py.
+
+    python -m tests.stall_scenarios NAME    # prints one JSON line: what the detector saw
+
+Each runs in a fresh process of its own, so that no thread of the self-check
+session (a pool of topic runs, a server) stands in the detector's way, and so
+that threads left stuck for good die with the process.
+"""
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+from kata import stall, stall_picture
+from kata.probes import Rendezvous
+from kata.workers import Worker
+
+HERE = Path(__file__).resolve().parent
+SLOW = 0.6  # how long the slow-but-correct programs take: many detector samples long
+BOUND = 30.0  # the kata waits' bound here: a stall that is not seen makes the scenario slow, not wrong
+
+
+def _two_threads_opposite_lock_order(seen):
+    first, second = threading.Lock(), threading.Lock()
+    both_hold_one = threading.Barrier(2)
+
+    def transfer(a, b):
+        with a:
+            both_hold_one.wait()
+            with b:
+                pass
+
+    workers = [Worker(transfer, first, second, name="alex").start(),
+               Worker(transfer, second, first, name="egon").start()]
+    seen["finished"] = [worker.finished(BOUND) for worker in workers]
+    seen["stalled"] = [worker.stalled for worker in workers]
+
+
+def _join_inside_the_start_loop(seen):
+    meeting = Rendezvous(3, timeout=BOUND)
+
+    def run_all():
+        for name in ("egon", "alex", "yuanhao"):
+            thread = threading.Thread(target=meeting.meet, name=name)
+            thread.start()
+            thread.join()
+
+    caller = Worker(run_all, name="run_all").start()
+    seen["finished"] = [caller.finished(BOUND * 2)]  # as in the tests: the outer bound is the longer
+    seen["missed"] = meeting.missed
+
+
+def _lock_never_released(seen):
+    lock = threading.Lock()
+    taker = threading.Thread(target=lock.acquire, name="taker")
+    taker.start()
+    taker.join()
+    lock.acquire()  # nobody is left to release it
+    seen["returned"] = True
+
+
+def _lock_taken_twice(seen):
+    lock = threading.Lock()
+
+    def twice():
+        with lock:
+            with lock:
+                pass
+
+    worker = Worker(twice, name="twice").start()
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"] = [worker.stalled]
+
+
+def _starved_runnable_thread(seen):
+    """A thread with work left that the scheduler keeps off the only CPU it may use, for a while."""
+    cpu = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {cpu})
+    hogs = [multiprocessing.get_context("fork").Process(target=_spin, args=(cpu, SLOW * 2), daemon=True)
+            for _ in range(3)]
+    for hog in hogs:
+        hog.start()
+    worker = Worker(_count, 3_000_000, name="counter").start()
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"] = [worker.stalled]
+    for hog in hogs:
+        hog.join()
+
+
+def _spin(cpu, seconds):
+    os.sched_setaffinity(0, {cpu})
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+
+
+def _count(n):
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def _timed_wait(seen):
+    worker = Worker(threading.Event().wait, SLOW, name="patient").start()
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"] = [worker.stalled]
+
+
+def _timed_wait_longer_than_the_bound(seen):
+    """A wait whose own timeout (far off) would come after the kata's bound: the bound runs out first."""
+    worker = Worker(threading.Event().wait, 10 * BOUND, name="too-patient").start()
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"] = [worker.stalled]
+
+
+def _waiting_for_a_child_process(seen):
+    """A thread blocked, with no timeout, on a lock that only a child process will release."""
+    context = multiprocessing.get_context("fork")
+    lock, holding = context.Lock(), context.Event()
+    child = context.Process(target=_hold, args=(lock, holding, SLOW))
+    child.start()
+    holding.wait(BOUND)
+    worker = Worker(lock.acquire, name="after-the-child").start()
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"] = [worker.stalled]
+    child.join()
+
+
+def _hold(lock, holding, seconds):
+    with lock:
+        holding.set()
+        time.sleep(seconds)
+
+
+def _waiting_on_a_socket(seen):
+    """A thread blocked in recv(), fed by a thread that was already asleep when the test began.
+
+    The writer sleeps in clock_nanosleep, not in a futex, and is older than the
+    detector: only the reader's recv() (no futex wait) keeps this from a stall.
+    """
+    ours, theirs = _SOCKETS
+    with ours:
+        reader = Worker(ours.recv, 1, name="reader").start()
+        seen["finished"] = [reader.finished(BOUND)]
+        seen["stalled"] = [reader.stalled]
+
+
+def _send_later(sock):
+    time.sleep(SLOW)
+    with sock:
+        sock.sendall(b"x")
+
+
+_SOCKETS: tuple = ()
+
+SCENARIOS = {function.__name__.lstrip("_"): function for function in (
+    _two_threads_opposite_lock_order, _join_inside_the_start_loop, _lock_never_released, _lock_taken_twice,
+    _starved_runnable_thread, _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
+    _waiting_on_a_socket)}
+
+
+def main(name: str) -> None:
+    global _SOCKETS
+    scenario = SCENARIOS[name]
+    if scenario is _waiting_on_a_socket:
+        _SOCKETS = socket.socketpair()
+        threading.Thread(target=_send_later, args=(_SOCKETS[1],), name="writer", daemon=True).start()
+    detector = stall.Detector(stall.thread_ids(),
+                              describe=lambda tids, timed: stall_picture.describe(tids, HERE, timed),
+                              locate=lambda tids, quiet=False: stall_picture.locate(tids, HERE, quiet))
+    seen: dict = {"available": stall.available()}
+    started = time.monotonic()
+    detector.start()
+    try:
+        scenario(seen)
+    except stall.Stall as exc:
+        seen["raised"] = str(exc)
+    finally:
+        detector.stop()
+    seen["seconds"] = round(time.monotonic() - started, 2)
+    verdict = detector.verdict
+    seen["picture"] = verdict.picture if verdict else None
+    seen["skipped"] = verdict.skipped if verdict else []
+    print(json.dumps(seen), flush=True)
+    os._exit(0)  # threads stuck for good end with the process
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

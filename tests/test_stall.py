@@ -1,0 +1,95 @@
+"""The stall detector names real stalls at once and never fires on code that is only slow.
+
+Each scenario (tests/stall_scenarios.py) runs in a fresh process: the self-check
+session's own threads (a pool of topic runs, servers) would otherwise keep the
+detector from its proof, and threads stuck for good die with their process.
+"""
+import json
+import subprocess
+import sys
+
+import pytest
+
+from kata import stall, trees
+from tests.stall_scenarios import BOUND, SLOW
+
+pytestmark = pytest.mark.skipif(not stall.available(), reason="no /proc proof on this machine: the bounds decide")
+
+
+def scenario(name: str) -> dict:
+    done = subprocess.run([sys.executable, "-m", "tests.stall_scenarios", name], cwd=trees.ROOT,
+                          capture_output=True, text=True, timeout=4 * BOUND)
+    assert done.returncode == 0 and done.stdout.strip(), (
+        f"scenario {name} exited with {done.returncode}; expected one JSON line\n{done.stdout}\n{done.stderr}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# -- real stalls: named at once, with the likely mistake ---------------------------------------
+
+def test_a_lock_order_deadlock_ends_the_wait_for_both_threads_early():
+    seen = scenario("two_threads_opposite_lock_order")
+    assert seen["stalled"] == [True, True], (
+        f"two threads each hold one lock and wait for the other's; the waits for them ended {seen}: "
+        f"expected both ended by the detector, not by their {BOUND:g} s bound")
+    assert "one agreed order" in seen["picture"] and "'alex' waits, with no timeout, for a lock" in seen["picture"], (
+        f"the picture of a lock-order deadlock does not show who waits for a lock and why:\n{seen['picture']}")
+
+
+def test_join_inside_the_start_loop_breaks_the_rendezvous_at_once():
+    seen = scenario("join_inside_the_start_loop")
+    assert seen["skipped"] and "rendezvous" in seen["skipped"][0], (
+        f"the first worker waited at a rendezvous the others could never reach; the detector ended "
+        f"{seen['skipped']}; expected the rendezvous first (its bound runs out first)")
+    assert seen["finished"] == [True] and seen["missed"] == ["egon", "alex", "yuanhao"], (
+        f"with the rendezvous broken the serial starter should finish, each worker missing it; saw {seen}")
+    assert "did you call join() inside the start loop?" in seen["picture"], (
+        f"the picture does not name the mistake:\n{seen['picture']}")
+
+
+def test_a_lock_that_nobody_will_release_fails_the_main_thread_at_once():
+    seen = scenario("lock_never_released")
+    assert "raised" in seen and "returned" not in seen, (
+        f"the main thread waited, with no timeout, for a lock whose taker had ended; saw {seen}: "
+        "expected kata.stall.Stall raised in the main thread")
+    assert "lock_never_released: lock.acquire()" in seen["raised"], (
+        f"the Stall does not say where the main thread waits:\n{seen['raised']}")
+
+
+def test_a_thread_taking_its_own_lock_again_is_a_stall():
+    seen = scenario("lock_taken_twice")
+    assert seen["stalled"] == [True], f"a thread re-acquiring its own Lock was not seen as a stall: {seen}"
+    assert "twice: with lock:" in seen["picture"] and "use an RLock" in seen["picture"], (
+        f"the picture does not show the second acquire and name the fix:\n{seen['picture']}")
+
+
+def test_a_timeout_further_off_than_the_kata_bound_is_skipped_over():
+    seen = scenario("timed_wait_longer_than_the_bound")
+    assert seen["stalled"] == [True] and seen["finished"] == [False], (
+        f"a thread waits with a {10 * BOUND:g} s timeout while the test waits {BOUND:g} s for it; saw {seen}: "
+        "expected the test's wait ended early (its bound comes first, nothing else can happen before it)")
+    assert "with a timeout (" in seen["picture"], f"the picture does not say the wait is timed:\n{seen['picture']}"
+
+
+# -- slow but correct: never a stall -----------------------------------------------------------
+
+@pytest.mark.parametrize("name", [
+    "starved_runnable_thread",      # runnable, kept off its only CPU by three spinning processes
+    "timed_wait",                   # Event.wait(timeout): its own timeout will end it
+    "waiting_for_a_child_process",  # a lock only a child process will release
+    "waiting_on_a_socket",          # recv(), fed by a thread that was asleep when the test began
+])
+def test_slow_but_correct_code_is_never_a_stall(name):
+    seen = scenario(name)
+    assert seen["finished"] == [True] and seen["stalled"] == [False] and seen["picture"] is None, (
+        f"scenario {name}: code that only takes a while ({SLOW:g} s or more) was judged {seen}; "
+        "expected it to finish with no stall seen: a slow machine is not a stall")
+
+
+def test_without_the_proof_the_detector_stays_idle(monkeypatch):
+    monkeypatch.setattr(stall, "FUTEX", None)
+    assert not stall.available(), "with no known futex syscall number the detector claimed it could prove stalls"
+    detector = stall.Detector(stall.thread_ids()).start()
+    try:
+        assert detector._thread.ident is None, "the detector started watching without a way to prove anything"
+    finally:
+        detector.stop()
