@@ -11,9 +11,10 @@ import threading
 import pytest
 
 from kata import bounds
+from kata.probes_join import JoinGate
 from kata.seam import topic_fixture
 from kata.support import threads as threads_support
-from kata.workers import Worker
+from kata.workers import Worker, run_bounded
 
 threads = topic_fixture("threads")
 
@@ -214,7 +215,47 @@ def test_who_am_i_in_a_named_thread(threads):
     assert badge.is_main is False, f"who_am_i() in thread 'courier' said is_main={badge.is_main!r}; expected False"
 
 
+@pytest.mark.task(3)
+def test_who_am_i_knows_the_main_thread_by_identity_not_by_name(threads):
+    threads.who_am_i()  # on the test's own thread first: a missing function fails here, plainly
+    impostor = threading.main_thread().name
+    asked = Worker(threads.who_am_i, name=impostor).start()
+    assert asked.finished(), f"who_am_i() did not return within {bounds.HANG:g} s"
+    badge = asked.outcome()
+    assert badge.is_main is False, (
+        f"who_am_i() in a thread that is not the main thread, but is named {impostor!r}, said "
+        f"is_main={badge.is_main!r}: a name is only a label that any thread may carry, so a thread cannot "
+        "tell it is the main thread by its name — compare the threads themselves: "
+        "me is threading.main_thread()")
+
+
 # -- task 4: threads share memory; a child process has its own ---------------------
+
+def visit_then_wait_to_be_joined(gate):
+    """Work for change_in_thread(): notes its visit, then stays until the caller joins its thread."""
+    def work(data):
+        threads_support.note_visit(data)
+        gate.hold()
+    return work
+
+
+@pytest.mark.task(4)
+def test_change_in_thread_returns_only_after_its_thread_has_finished(threads):
+    gate = JoinGate()
+    data = {"visits": []}
+    with gate.watching(workers=1):
+        run_bounded(threads.change_in_thread, visit_then_wait_to_be_joined(gate), data,
+                    timeout=2 * bounds.HANG, what="change_in_thread(work, data)")
+    assert gate.all_left, f"the work given to change_in_thread() never began within {bounds.HANG:g} s"
+    assert not gate.timed_joins, (
+        "change_in_thread() returned while its thread was still running: join(timeout) gave up waiting, "
+        "and the code carried on as if the work were done — a join() that times out does not mean the "
+        "thread has finished: call join() without a timeout")
+    assert not gate.outlived, (
+        "change_in_thread() returned while its thread was still running: the work was held until its "
+        "thread was joined, and it never was — call thread.join() after thread.start(), before returning")
+    assert not gate.never_joined, (
+        f"the work in change_in_thread()'s thread waited {bounds.HANG:g} s for the thread to be joined")
 
 @pytest.mark.task(4)
 def test_a_thread_changes_the_callers_own_data(threads):
