@@ -148,6 +148,10 @@ def test_equal_priorities_with_items_that_cannot_be_compared(queues):
         pytest.fail(f"put three dicts with the same priority 2; the queue raised TypeError: {exc} — with equal "
                     "priorities the heap compares the next element of the tuple, the items themselves, and "
                     "dicts cannot be compared: add a tie-breaker, (priority, next(counter), item)", pytrace=False)
+    if got == patients[::-1]:
+        pytest.fail(f"three dicts with the same priority 2: equal priorities came out newest first, {got!r}; "
+                    f"expected arrival order {patients!r}: the tie-breaker must grow with each put, "
+                    "(priority, next(counter), item)", pytrace=False)
     assert got == patients, f"three dicts with priority 2 came out as {got!r}; expected arrival order {patients!r}"
 
 
@@ -266,6 +270,24 @@ def the_queue(made):
     return made[0]
 
 
+def fail_a_stuck_pipeline(queues, made, caller, consumers):
+    """run_pipeline() has not returned: free its consumers, then fail naming why it was stuck."""
+    q = the_queue(made)
+    sent, unfinished = q.sentinels_put, q.unfinished_tasks
+    for _ in range(consumers):
+        q.put(queues.STOP)  # let the stranded consumers go, so nothing outlives the test
+    caller.finished(2.0)
+    if sent == 0 and unfinished > 0:
+        pytest.fail(f"run_pipeline() did not return within {bounds.HANG:g} s and put no sentinel: it waits "
+                    f"in q.join() with {unfinished} task(s) never marked done — does consume() call "
+                    "q.task_done() for every item?", pytrace=False)
+    if sent < consumers:
+        pytest.fail(f"run_pipeline(consumers={consumers}) did not return within {bounds.HANG:g} s: it put {sent} "
+                    f"STOP sentinel(s) for {consumers} consumers, and a consumer with no sentinel waits in get() "
+                    "forever — put one sentinel per consumer", pytrace=False)
+    pytest.fail(f"run_pipeline() did not return within {bounds.HANG:g} s, with {sent} sentinel(s) put", pytrace=False)
+
+
 @pytest.mark.task(4)
 def test_every_item_is_handled_exactly_once_by_several_producers_and_consumers(queues):
     sources = [[(name, n) for n in range(40)] for name in ("north", "south", "east")]
@@ -282,7 +304,7 @@ def test_every_item_is_handled_exactly_once_by_several_producers_and_consumers(q
     caller = Worker(queues.run_pipeline, sources, handle, consumers=3, queue_factory=spy_factory(queues, made),
                     name="run_pipeline").start()
     if not caller.finished():
-        pytest.fail(f"run_pipeline() did not return within {bounds.HANG:g} s", pytrace=False)
+        fail_a_stuck_pipeline(queues, made, caller, consumers=3)
     caller.outcome()
     the_queue(made)
     expected = collections.Counter(item for source in sources for item in source)
@@ -302,18 +324,7 @@ def test_each_consumer_gets_its_own_sentinel(queues):
     caller = Worker(queues.run_pipeline, [range(6)], lambda item: None, consumers=3,
                     queue_factory=spy_factory(queues, made), name="run_pipeline").start()
     if not caller.finished():
-        q = the_queue(made)
-        sent, unfinished = q.sentinels_put, q.unfinished_tasks
-        for _ in range(3):
-            q.put(queues.STOP)  # let the stranded consumers go, so nothing outlives the test
-        caller.finished(2.0)
-        if sent == 0 and unfinished > 0:
-            pytest.fail(f"run_pipeline() did not return within {bounds.HANG:g} s and put no sentinel: it waits "
-                        f"in q.join() with {unfinished} task(s) never marked done — does consume() call "
-                        "q.task_done() for every item?", pytrace=False)
-        pytest.fail(f"run_pipeline(consumers=3) did not return within {bounds.HANG:g} s: it put {sent} STOP "
-                    "sentinel(s) for 3 consumers, and a consumer with no sentinel waits in get() forever — "
-                    "put one sentinel per consumer", pytrace=False)
+        fail_a_stuck_pipeline(queues, made, caller, consumers=3)
     caller.outcome()
     q = the_queue(made)
     assert q.sentinels_put == 3, f"run_pipeline(consumers=3) put {q.sentinels_put} sentinels; expected 3"
@@ -404,6 +415,24 @@ def test_qsize_empty_and_full_follow_maxsize(queues):
 
 
 @pytest.mark.task(5)
+def test_qsize_empty_and_full_count_the_items_waiting_not_the_unfinished_tasks(queues):
+    q = queues.Queue(2)
+    q.put("a")
+    q.put("b")
+    got = q.get()
+    seen = {"qsize()": q.qsize(), "empty()": q.empty(), "full()": q.full()}
+    expected = {"qsize()": 1, "empty()": False, "full()": False}
+    assert seen == expected, (
+        f"Queue(2): put 'a' and 'b', then get() took {got!r} (its task_done() not called yet); {seen}; expected "
+        f"{expected}: qsize(), empty() and full() count the items waiting in the queue, len(self._items), "
+        "not the tasks not yet marked done — those are join()'s business")
+    q.get()
+    assert q.qsize() == 0 and q.empty() is True, (
+        f"Queue(2) with both items taken (no task_done() yet): qsize()={q.qsize()!r}, empty()={q.empty()!r}; "
+        "expected 0 and True: count the items waiting, not the tasks not yet marked done")
+
+
+@pytest.mark.task(5)
 def test_no_wait_calls_raise_queue_full_and_queue_empty(queues):
     q = queues.Queue(1)
     with raises(queue.Empty, "get(block=False) on an empty Queue(1)", "a get that may not wait and finds nothing"):
@@ -411,7 +440,9 @@ def test_no_wait_calls_raise_queue_full_and_queue_empty(queues):
     with raises(queue.Empty, "get_nowait() on an empty Queue(1)", "get_nowait() is get(block=False)"):
         q.get_nowait()
     q.put_nowait("only")
-    with raises(queue.Full, "put('more', block=False) on a full Queue(1)", "a put that may not wait and finds no room"):
+    with raises(queue.Full, "put('more', block=False) on a full Queue(1)",
+                "a put that may not wait and finds no room — a put that doesn't block on maxsize has no room "
+                "check: compare len(items) with maxsize"):
         q.put("more", block=False)
     with raises(queue.Full, "put_nowait('more') on a full Queue(1)", "put_nowait(item) is put(item, block=False)"):
         q.put_nowait("more")

@@ -130,7 +130,8 @@ MISTAKES = (
     ),
     Mistake(
         name="run-jobs-lock-made-without-the-factory",
-        edits=(("    lock = lock_factory()\n\n    def job(name):\n", "    lock = threading.Lock()\n\n    def job(name):\n"),),
+        edits=(("    lock = lock_factory()\n\n    def job(name):\n",
+                "    lock = threading.Lock()\n\n    def job(name):\n"),),
         expect="the test needs lock_factory to see the lock",
     ),
     Mistake(

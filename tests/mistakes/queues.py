@@ -138,4 +138,22 @@ MISTAKES = (
 """, ""),),
         expect="task_done() must notify_all()",
     ),
+    Mistake(
+        name="qsize-counts-unfinished-tasks",
+        edits=(("""        with self._lock:
+            return len(self._items)
+""", """        with self._lock:
+            return self._unfinished
+"""),),
+        expect="not the tasks not yet marked done",
+    ),
+    Mistake(
+        name="empty-counts-unfinished-tasks",
+        edits=(("""        with self._lock:
+            return not self._items
+""", """        with self._lock:
+            return self._unfinished == 0
+"""),),
+        expect="not the tasks not yet marked done",
+    ),
 )
