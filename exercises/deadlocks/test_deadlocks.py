@@ -276,19 +276,51 @@ def test_the_owner_acquires_again_without_waiting(deadlocks, graph):
 
     def three_deep():
         results = [rlock.acquire() for _ in range(3)]
-        for _ in range(3):
-            rlock.release()
-        return results
+        for done in range(3):
+            try:
+                rlock.release()
+            except RuntimeError as exc:
+                return results, done, exc
+        return results, 3, None
 
     worker = graph.start(three_deep, name="owner")
     settle_or_fail(graph, [worker], "one thread calling acquire() three times on the same RLock",
                    "the thread that holds the RLock waited for its own lock — check the owner first: if "
                    "threading.get_ident() is the owner, add one to the count and return True")
-    results = worker.outcome()
+    results, released, error = worker.outcome()
     assert results == [True, True, True], f"acquire() three times by the owner returned {results}; expected True each"
+    if error is not None:
+        pytest.fail(f"one thread acquired the RLock 3 times; release() number {released + 1} raised "
+                    f"RuntimeError: {error} — after {released} release(s) the lock was released while its owner "
+                    f"still held it {3 - released} time(s): add one to the count on every acquire() by the "
+                    "owner, count down on every release(), and free the lock only at zero", pytrace=False)
     assert not graph.locks[0].locked(), (
-        "after three acquire() and three release() the underlying lock is still held: free it when the "
-        "count reaches zero")
+        "after three acquire() and three release() the underlying lock is still held: is the count "
+        "decremented on every release(), and the lock freed when it reaches zero?")
+
+
+@pytest.mark.task(3)
+def test_the_owner_that_comes_back_after_freeing_it_takes_the_lock_again(deadlocks, graph):
+    rlock = rlock_with_watched_lock(deadlocks, graph)
+
+    def take_free_take():
+        rlock.acquire()
+        rlock.release()
+        got = rlock.acquire()
+        held = graph.locks[0].locked()
+        if held:
+            rlock.release()
+        return got, held
+
+    worker = graph.start(take_free_take, name="owner")
+    settle_or_fail(graph, [worker], "acquire(), release(), acquire() on one thread",
+                   "a thread that freed the RLock takes the underlying lock again like anybody else")
+    got, held = worker.outcome()
+    assert got is True, f"acquire() after acquire() and release() returned {got!r}; expected True"
+    assert held, (
+        "a thread acquired the RLock, released it, and acquired it again; the second acquire() returned True "
+        "without taking the underlying lock, so any other thread could take it too: the owner was kept "
+        "after the lock was freed — set the owner back to None when the count reaches zero")
 
 
 @pytest.mark.task(3)

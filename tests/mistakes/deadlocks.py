@@ -93,4 +93,29 @@ MISTAKES = (
                 "        if not self._lock.acquire(blocking):\n"),),
         expect="pass blocking and timeout on",
     ),
+    Mistake(
+        name="count-reset-when-the-owner-re-enters",
+        edits=(("""        if self._owner == me:
+            self._count += 1
+""", """        if self._owner == me:
+            self._count = 1
+"""),),
+        expect="the lock was released while its owner still held it",
+    ),
+    Mistake(
+        name="owner-kept-after-the-lock-is-freed",
+        edits=(("""        if self._count == 0:
+            self._owner = None
+            self._lock.release()
+""", """        if self._count == 0:
+            self._lock.release()
+"""),),
+        expect="the owner was kept after the lock was freed",
+    ),
+    Mistake(
+        name="ledger-guarded-by-a-plain-lock",
+        edits=(("        self._lock = (lock_factory or RLock)()\n",
+                "        self._lock = (lock_factory or threading.Lock)()\n"),),
+        expect="did you guard it with a Lock instead of an RLock",
+    ),
 )
