@@ -31,7 +31,11 @@ def graph():
 def accounts(deadlocks, graph, *names, balance=100):
     made = []
     for name in names:
+        before = len(graph.locks)
         account = deadlocks.Account(name, balance, lock_factory=graph.factory)
+        assert len(graph.locks) > before and account.lock is graph.locks[-1], (
+            f"Account({name!r}, lock_factory=f) did not keep a lock made by f() as account.lock: the test needs "
+            "lock_factory to see the lock — self.lock = lock_factory(), not threading.Lock() directly")
         account.lock.label = f"{name}'s lock"
         made.append(account)
     return made
@@ -241,6 +245,9 @@ def test_opposite_transfers_with_timeouts_both_finish(deadlocks, graph):
 
 def rlock_with_watched_lock(deadlocks, graph):
     rlock = deadlocks.RLock(lock_factory=graph.factory)
+    assert graph.locks, (
+        "RLock(lock_factory=f) never called f(): the test needs lock_factory to see the underlying lock — "
+        "self._lock = lock_factory(), not threading.Lock() directly")
     assert len(graph.locks) == 1, (
         f"RLock(lock_factory=f) called f() {len(graph.locks)} times; expected once, in __init__")
     graph.locks[0].label = "the RLock's underlying lock"

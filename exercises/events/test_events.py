@@ -32,6 +32,8 @@ def condition_spy():
 def new_event(events, condition_spy):
     event = events.Event(condition_factory=condition_spy.factory)
     made = len(condition_spy.conditions)
+    assert made, ("Event(condition_factory=f) never called f(): the test needs condition_factory to see the "
+                  "condition — self._cond = condition_factory(), not threading.Condition() directly")
     assert made == 1, (
         f"Event(condition_factory=f) called f() {made} times; expected exactly once, in __init__: "
         "self._cond = condition_factory()")

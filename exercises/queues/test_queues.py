@@ -264,6 +264,8 @@ def spy_factory(queues, made):
 
 
 def the_queue(made):
+    assert made, ("run_pipeline() never called queue_factory: the test needs queue_factory to see the queue — "
+                  "q = queue_factory(maxsize), not queue.Queue() directly")
     assert len(made) == 1, (
         f"run_pipeline() called queue_factory {len(made)} times; expected once: one queue shared by every "
         "producer and consumer, made with q = queue_factory(maxsize)")

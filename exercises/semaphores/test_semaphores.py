@@ -33,6 +33,9 @@ def spy():
 
 def spied(semaphores, spy, value=1, kind="Semaphore"):
     semaphore = getattr(semaphores, kind)(value, condition_factory=spy.condition)
+    assert spy.conditions, (
+        f"{kind}({value}, condition_factory=f) never called f(): the test needs condition_factory to see the "
+        "condition — self._cond = condition_factory(), not threading.Condition() directly")
     assert len(spy.conditions) == 1, (
         f"{kind}({value}, condition_factory=f) called f() {len(spy.conditions)} times; expected once, in "
         "__init__: self._cond = condition_factory()")

@@ -118,4 +118,16 @@ MISTAKES = (
                 "        self._lock = (lock_factory or threading.Lock)()\n"),),
         expect="did you guard it with a Lock instead of an RLock",
     ),
+    Mistake(
+        name="account-lock-made-without-the-factory",
+        edits=(('        self.lock = lock_factory()\n',
+                '        self.lock = threading.Lock()\n'),),
+        expect="the test needs lock_factory to see",
+    ),
+    Mistake(
+        name="rlock-made-without-the-factory",
+        edits=(('        self._lock = lock_factory()\n        self._owner = None\n',
+                '        self._lock = threading.Lock()\n        self._owner = None\n'),),
+        expect="the test needs lock_factory to see",
+    ),
 )

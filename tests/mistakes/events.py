@@ -158,4 +158,10 @@ MISTAKES = (
                 "        if stop.wait(schedule.red if schedule.state_at(elapsed) == RED else schedule.green):\n"),),
         expect="wait for what is left of the phase",
     ),
+    Mistake(
+        name="condition-made-without-the-factory",
+        edits=(('        self._cond = condition_factory()\n',
+                '        self._cond = threading.Condition()\n'),),
+        expect="the test needs condition_factory to see",
+    ),
 )

@@ -156,4 +156,10 @@ MISTAKES = (
 """),),
         expect="not the tasks not yet marked done",
     ),
+    Mistake(
+        name="pipeline-queue-made-without-the-factory",
+        edits=(('    q = queue_factory(maxsize)\n',
+                '    q = queue.Queue(maxsize)\n'),),
+        expect="the test needs queue_factory to see",
+    ),
 )

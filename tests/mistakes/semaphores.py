@@ -113,4 +113,10 @@ MISTAKES = (
 """),),
         expect="not only the last one",
     ),
+    Mistake(
+        name="condition-made-without-the-factory",
+        edits=(('        self._cond = condition_factory()\n',
+                '        self._cond = threading.Condition()\n'),),
+        expect="the test needs condition_factory to see",
+    ),
 )
