@@ -15,6 +15,7 @@ import pytest
 
 from kata import bounds
 from kata.expect import raises
+from kata.probes_join import JoinGate
 from kata.seam import topic_fixture
 from kata.support.queues import SpyQueue, asleep, block_then_trigger, parked, wait_until
 from kata.workers import Worker, run_bounded
@@ -255,9 +256,9 @@ def test_task_done_comes_after_the_work_on_each_item(queues):
 
 # -- task 4: a pipeline of several producers and consumers ------------------------
 
-def spy_factory(queues, made):
+def spy_factory(queues, made, after_stop=None):
     def factory(maxsize=0):
-        q = SpyQueue(maxsize, sentinel=queues.STOP)
+        q = SpyQueue(maxsize, sentinel=queues.STOP, after_stop=after_stop)
         made.append(q)
         return q
     return factory
@@ -381,6 +382,25 @@ def test_the_pipeline_queue_is_bounded_by_maxsize(queues):
     q = the_queue(made)
     assert q.maxsize == 2, f"run_pipeline(maxsize=2) made its queue with maxsize={q.maxsize}; expected 2"
     assert q.peak <= 2, f"the queue held {q.peak} items at once; maxsize=2 allows 2"
+
+
+@pytest.mark.task(4)
+def test_run_pipeline_returns_only_after_every_consumer_has_finished(queues):
+    gate = JoinGate()  # holds each consumer, once it has marked its sentinel done, until its thread is joined
+    made = []
+    with gate.watching(workers=2):
+        run_bounded(queues.run_pipeline, [range(4)], lambda item: None, consumers=2,
+                    queue_factory=spy_factory(queues, made, after_stop=gate.hold), timeout=3 * bounds.HANG,
+                    what="run_pipeline(consumers=2)")
+    assert gate.all_left, "run_pipeline(consumers=2) returned, but its 2 consumers never both marked a sentinel done"
+    assert not gate.timed_joins, (
+        f"run_pipeline() returned while the consumers {sorted(gate.timed_joins)} were still running: join(timeout) "
+        "gave up waiting, and a join() that times out does not mean the thread has finished")
+    assert not gate.outlived, (
+        f"run_pipeline() returned while the consumers {sorted(gate.outlived)} were still running (each was held, "
+        "after its sentinel, until its thread was joined): after the sentinels, join every consumer thread")
+    assert not gate.never_joined, (
+        f"the consumers {sorted(gate.never_joined)} waited {bounds.HANG:g} s for run_pipeline() to join them")
 
 
 # -- task 5: a Queue of your own: order, size, no waiting -------------------------

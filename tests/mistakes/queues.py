@@ -162,4 +162,13 @@ MISTAKES = (
                 '    q = queue.Queue(maxsize)\n'),),
         expect="the test needs queue_factory to see",
     ),
+    Mistake(
+        name="consumers-never-joined",
+        edits=(("""        q.put(STOP)  # one sentinel per consumer: each stops at the first it gets
+    for thread in workers:
+        thread.join()
+""", """        q.put(STOP)  # one sentinel per consumer: each stops at the first it gets
+"""),),
+        expect="join every consumer thread",
+    ),
 )
