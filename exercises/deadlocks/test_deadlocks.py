@@ -17,6 +17,7 @@ from kata import bounds
 from kata.expect import raises
 from kata.seam import topic_fixture
 from kata.support.deadlocks import BetweenAcquires, WaitGraph
+from kata.workers import run_bounded
 
 deadlocks = topic_fixture("deadlocks")
 
@@ -84,6 +85,31 @@ def test_a_transfer_moves_the_amount_and_frees_both_locks(deadlocks, graph):
         f"transfer() took the accounts' locks {graph.acquisitions} times; expected both locks, once each")
     held = [lock.label for lock in graph.locks if lock.locked()]
     assert not held, f"transfer() returned still holding {held}: release both locks (with-blocks do it for you)"
+
+
+def balances_at_each_release(graph, *accounts):
+    """Have every lock note the accounts' balances just before it is given back."""
+    seen = []
+    for lock in graph.locks:
+        lock.before_release = lambda lock: seen.append((lock.label, tuple(a.balance for a in accounts)))
+    return seen
+
+
+def assert_moved_before_any_release(seen, what, expected):
+    early = [(label, balances) for label, balances in seen if balances != expected]
+    assert not early, (
+        f"{what}: the balances as each lock was given back were {seen}; expected {expected} at every release: "
+        f"{early[0][0]} was released before the money moved, and in that gap another transfer can take it "
+        "and read the old balance — change both balances while both locks are held")
+
+
+@pytest.mark.task(1)
+def test_the_money_moves_while_both_locks_are_held(deadlocks, graph):
+    ana, ben = accounts(deadlocks, graph, "ana", "ben")
+    seen = balances_at_each_release(graph, ana, ben)
+    deadlocks.transfer(ana, ben, 30)
+    assert len(seen) >= 2, f"transfer(ana, ben, 30) gave back {len(seen)} lock(s); expected both accounts' locks"
+    assert_moved_before_any_release(seen, "transfer(ana, ben, 30) with 100 each", (70, 130))
 
 
 @pytest.mark.task(1)
@@ -154,6 +180,16 @@ def test_a_transfer_with_timeout_takes_one_attempt_when_nobody_else_holds_the_lo
     assert attempts == 1, f"with both locks free it returned {attempts!r}; expected 1 (the number of attempts)"
     held = [lock.label for lock in graph.locks if lock.locked()]
     assert not held, f"transfer_with_timeout() returned still holding {held}: release both locks"
+
+
+@pytest.mark.task(2)
+def test_the_money_moves_while_both_locks_are_held_with_timeouts_too(deadlocks, graph):
+    ana, ben = accounts(deadlocks, graph, "ana", "ben")
+    seen = balances_at_each_release(graph, ana, ben)
+    run_bounded(deadlocks.transfer_with_timeout, ana, ben, 30, 1.0, what="transfer_with_timeout(ana, ben, 30, 1.0)")
+    assert len(seen) >= 2, (
+        f"transfer_with_timeout(ana, ben, 30, 1.0) gave back {len(seen)} lock(s); expected both accounts' locks")
+    assert_moved_before_any_release(seen, "transfer_with_timeout(ana, ben, 30, 1.0) with 100 each", (70, 130))
 
 
 @pytest.mark.task(2)

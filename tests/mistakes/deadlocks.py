@@ -130,4 +130,31 @@ MISTAKES = (
                 '        self._lock = threading.Lock()\n        self._owner = None\n'),),
         expect="the test needs lock_factory to see",
     ),
+    Mistake(
+        name="balances-changed-after-the-second-lock-is-released",
+        edits=(("""        with second.lock:
+            source.balance -= amount
+            target.balance += amount
+""", """        with second.lock:
+            pass
+        source.balance -= amount
+        target.balance += amount
+"""),),
+        expect="was released before the money moved",
+    ),
+    Mistake(
+        name="timed-transfer-moves-the-money-after-releasing",
+        edits=(("""                try:
+                    source.balance -= amount
+                    target.balance += amount
+                finally:
+                    target.lock.release()
+                return attempt
+""", """                target.lock.release()
+                source.balance -= amount
+                target.balance += amount
+                return attempt
+"""),),
+        expect="was released before the money moved",
+    ),
 )
