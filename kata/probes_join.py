@@ -20,6 +20,28 @@ _JOIN = threading.Thread.join.__code__
 POLL = 0.002  # how often a held worker looks at the other threads' stacks (it wakes at once on return)
 
 
+def is_inside(thread: threading.Thread, *functions) -> bool:
+    """Whether ``thread`` is running one of ``functions`` right now (anywhere in its stack)."""
+    codes = {function.__code__ for function in functions}
+    frame = sys._current_frames().get(thread.ident)
+    while frame is not None:
+        if frame.f_code in codes:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def wait_until(predicate, timeout: float = bounds.HANG) -> bool:
+    """Look at predicate() every POLL seconds until it holds (True) or timeout runs out (False)."""
+    give_up = time.monotonic() + timeout
+    pause = threading.Event()
+    while not predicate():
+        if time.monotonic() > give_up:
+            return predicate()
+        pause.wait(POLL)
+    return True
+
+
 def joins_waiting_for(thread: threading.Thread) -> list:
     """The frames of the Thread.join() calls that wait for ``thread`` right now, in any thread."""
     found = []

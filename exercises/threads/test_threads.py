@@ -5,13 +5,14 @@ thread it runs in (threading.get_ident()) and the process (os.getpid()), and
 the arguments it got; a gate (an Event only the test opens) holds work still
 while the test looks at the thread that runs it.
 """
+import multiprocessing.process
 import os
 import threading
 
 import pytest
 
 from kata import bounds
-from kata.probes_join import JoinGate
+from kata.probes_join import JoinGate, is_inside, wait_until
 from kata.seam import topic_fixture
 from kata.support import threads as threads_support
 from kata.workers import Worker, run_bounded
@@ -271,6 +272,30 @@ def test_a_thread_changes_the_callers_own_data(threads):
         "the work ran in the calling thread: target=work(data) calls it right there — pass target=work, "
         "args=(data,)")
     assert len(visits) == 1, f"the work ran {len(visits)} times; expected once"
+
+
+@pytest.mark.task(4)
+def test_change_in_process_returns_only_after_its_child_has_finished(threads, mp_context, tmp_path):
+    entered, release = mp_context.Event(), mp_context.Event()  # the child stays in its work until released
+    data = {"visits": [], "report": str(tmp_path / "visit.json"), "entered": entered, "release": release}
+    caller = Worker(threads.change_in_process, threads_support.visit_and_wait, data, mp_context,
+                    name="caller").start()
+    joins = (multiprocessing.process.BaseProcess.join, threading.Thread.join)
+    try:
+        # Until the caller has returned, or the work has begun and the caller waits in join() for it
+        # (or the work ran right here, in this process: a later test names that).
+        wait_until(lambda: caller.finished(0) or data["visits"]
+                   or (entered.is_set() and is_inside(caller.thread, *joins)))
+        # A caller that returned before the release, while the work it started runs (or is about to) in
+        # a child, returned early: the child cannot finish its work until the test lets it go.
+        returned_early = caller.finished(0) and not data["visits"] and entered.wait(bounds.HANG)
+    finally:
+        release.set()  # before anything could kill the child: a set() on an Event whose waiter died can hang
+    assert caller.finished(), f"change_in_process() did not return within {bounds.HANG:g} s of its child's release"
+    exitcode = caller.outcome()
+    assert not returned_early, (
+        f"change_in_process() returned {exitcode!r} while its child was still running (the child's work was held "
+        "until the test let it go): join() the child before returning — process.exitcode is None until then")
 
 
 @pytest.mark.task(4)

@@ -82,4 +82,14 @@ MISTAKES = (
 """),),
         expect="a join() that times out does not mean the thread has finished",
     ),
+    Mistake(
+        name="change-in-process-never-joins",
+        edits=(("""    process.start()
+    process.join()
+    return process.exitcode
+""", """    process.start()
+    return process.exitcode
+"""),),
+        expect="join() the child before returning",
+    ),
 )
