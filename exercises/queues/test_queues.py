@@ -9,6 +9,7 @@ item until the pipeline has committed to its order of events.
 """
 import collections
 import queue
+import sys
 import threading
 
 import pytest
@@ -528,6 +529,45 @@ def timed_call(call, what):
 
 
 @pytest.mark.task(6)
+def test_a_get_woken_after_another_thread_took_the_item_waits_again(queues):
+    q = queues.Queue()
+    getter = Worker(q.get, name="getter").start()
+    wait_until(lambda: parked(getter.thread) or not getter.thread.is_alive())
+    if not getter.thread.is_alive():
+        got = getter.outcome()
+        pytest.fail(f"get() on an empty Queue returned {got!r} without waiting for a put()", pytrace=False)
+    if not parked(getter.thread):
+        pytest.fail(f"get() on an empty Queue neither returned nor waited on a Condition within {bounds.HANG:g} s",
+                    pytrace=False)
+    # While this thread runs without blocking, the GIL stays here for a whole switch interval: the woken
+    # getter cannot run again before get_nowait() below has taken the item (a stolen wake-up, every time).
+    first_wait = sys._current_frames().get(getter.thread.ident)  # held: a new wait() is a new frame
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(bounds.HANG)
+    try:
+        q.put("first")  # wakes the getter ...
+        stolen = q.get_nowait()  # ... and the item is gone before it looks
+    finally:
+        sys.setswitchinterval(interval)
+    wait_until(lambda: not getter.thread.is_alive()
+               or (parked(getter.thread) and sys._current_frames().get(getter.thread.ident) is not first_wait))
+    if not getter.thread.is_alive():
+        try:
+            got = getter.outcome()
+        except Exception as exc:
+            pytest.fail(f"a get() woken by a put() whose item another thread took first ({stolen!r}) raised "
+                        f"{type(exc).__name__}: {exc} — a wake-up is only a hint to look again: wait in a while "
+                        "loop (or wait_for), not under an if", pytrace=False)
+        pytest.fail(f"a get() woken by a put() whose item another thread took first returned {got!r} from an "
+                    "empty queue — a wake-up is only a hint to look again: wait in a while loop (or wait_for), "
+                    "not under an if", pytrace=False)
+    q.put("second")
+    assert getter.finished(), f"get() had not returned {bounds.HANG:g} s after a second put()"
+    got = getter.outcome()
+    assert got == "second", f"get(), woken twice, returned {got!r}; expected 'second'"
+
+
+@pytest.mark.task(6)
 def test_get_with_a_timeout_raises_queue_empty_when_time_runs_out(queues):
     q = queues.Queue()
     worker = timed_call(lambda: q.get(timeout=0.05), "get(timeout=0.05) on an empty Queue")
@@ -609,6 +649,28 @@ def test_join_waits_for_a_task_done_per_item_not_for_an_empty_queue(queues):
         f"join() was still asleep {bounds.HANG:g} s after the last task_done(): task_done() must notify_all() "
         "the Condition that join() waits on when the count reaches 0")
     joiner.outcome()
+
+
+@pytest.mark.task(7)
+def test_every_thread_waiting_in_join_wakes_when_the_last_task_is_done(queues):
+    q = queues.Queue()
+    q.put("a")
+    q.get()
+    joiners = [Worker(q.join, name=f"joiner-{n}").start() for n in range(2)]
+    wait_until(lambda: all(parked(j.thread) or not j.thread.is_alive() for j in joiners))
+    early = [j.thread.name for j in joiners if not j.thread.is_alive()]
+    assert not early, (
+        f"{early} returned from join() at once although an item taken with get() had no task_done() yet: join "
+        "waits until every put() has its task_done()")
+    q.task_done()
+    stuck = [j.thread.name for j in joiners if not j.finished()]
+    if stuck:
+        q.put("b")  # wake the stranded joiner so it does not sleep on past the test
+        q.get()
+        q.task_done()
+    assert not stuck, (
+        f"two threads waited in join(); after the last task_done(), {stuck} slept on: notify() wakes only one "
+        "waiter — when the count reaches 0, task_done() must notify_all()")
 
 
 @pytest.mark.task(7)

@@ -171,4 +171,27 @@ MISTAKES = (
 """),),
         expect="join every consumer thread",
     ),
+    Mistake(
+        name="get-without-notify",
+        edits=(("""            item = self._items.popleft()
+            self._not_full.notify()
+""", """            item = self._items.popleft()
+"""),),
+        expect="notify missing",
+    ),
+    Mistake(
+        name="task-done-wakes-only-one-joiner",
+        edits=(("                self._all_done.notify_all()\n", "                self._all_done.notify()\n"),),
+        expect="notify() wakes only one waiter",
+    ),
+    Mistake(
+        name="get-waits-under-if-not-while",
+        edits=(("""            elif timeout is None:
+                self._not_empty.wait_for(lambda: self._items)
+""", """            elif timeout is None:
+                if not self._items:
+                    self._not_empty.wait()
+"""),),
+        expect="wait in a while loop",
+    ),
 )
