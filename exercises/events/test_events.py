@@ -92,6 +92,7 @@ def test_waiters_block_until_set_then_every_one_wakes(events, condition_spy):
     event = new_event(events, condition_spy)
     waiters = start_waiters(event, WAITERS)
     expect_blocked_in_the_condition(condition_spy, waiters, f"{WAITERS} threads called wait()")
+    condition_spy.look = event.is_set
     event.set()
     notes = list(condition_spy.notifications)
     if not notes:
@@ -103,6 +104,10 @@ def test_waiters_block_until_set_then_every_one_wakes(events, condition_spy):
                     "fewer than all of them: use notify_all() in set(), every waiter must wake", pytrace=False)
     stuck = [w.thread.name for w in waiters if not w.finished()]
     assert not stuck, f"after set(), {stuck} were still waiting {bounds.HANG:g} s later; expected every waiter to wake"
+    assert all(condition_spy.seen_at_notify), (
+        f"set() called {', '.join(notes)} while is_set() was still False: it woke the waiters before it set "
+        "the flag, so a woken waiter can find the event clear — set the flag first, then notify, both inside "
+        "the with-block")
     results = [w.outcome() for w in waiters]
     assert results == [True] * WAITERS, f"after set(), the waiters' wait() returned {results}; expected all True"
 

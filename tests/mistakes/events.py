@@ -164,4 +164,10 @@ MISTAKES = (
                 '        self._cond = threading.Condition()\n'),),
         expect="the test needs condition_factory to see",
     ),
+    Mistake(
+        name="flag-set-after-the-notify",
+        edits=(("            self._flag = True\n            self._cond.notify_all()\n",
+                "            self._cond.notify_all()\n        self._flag = True\n"),),
+        expect="it woke the waiters before it set the flag",
+    ),
 )
