@@ -288,7 +288,8 @@ def test_change_in_process_returns_only_after_its_child_has_finished(threads, mp
                    or (entered.is_set() and is_inside(caller.thread, *joins)))
         # A caller that returned before the release, while the work it started runs (or is about to) in
         # a child, returned early: the child cannot finish its work until the test lets it go.
-        returned_early = caller.finished(0) and not data["visits"] and entered.wait(bounds.HANG)
+        returned_early = (caller.finished(0) and caller.error is None and not data["visits"]
+                          and entered.wait(bounds.HANG))
     finally:
         release.set()  # before anything could kill the child: a set() on an Event whose waiter died can hang
     assert caller.finished(), f"change_in_process() did not return within {bounds.HANG:g} s of its child's release"
