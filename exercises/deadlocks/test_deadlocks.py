@@ -17,6 +17,7 @@ from kata import bounds
 from kata.expect import raises
 from kata.seam import topic_fixture
 from kata.support.deadlocks import BetweenAcquires, WaitGraph
+from kata.workers import run_bounded
 
 deadlocks = topic_fixture("deadlocks")
 
@@ -31,7 +32,11 @@ def graph():
 def accounts(deadlocks, graph, *names, balance=100):
     made = []
     for name in names:
+        before = len(graph.locks)
         account = deadlocks.Account(name, balance, lock_factory=graph.factory)
+        assert len(graph.locks) > before and account.lock is graph.locks[-1], (
+            f"Account({name!r}, lock_factory=f) did not keep a lock made by f() as account.lock: the test needs "
+            "lock_factory to see the lock — self.lock = lock_factory(), not threading.Lock() directly")
         account.lock.label = f"{name}'s lock"
         made.append(account)
     return made
@@ -80,6 +85,31 @@ def test_a_transfer_moves_the_amount_and_frees_both_locks(deadlocks, graph):
         f"transfer() took the accounts' locks {graph.acquisitions} times; expected both locks, once each")
     held = [lock.label for lock in graph.locks if lock.locked()]
     assert not held, f"transfer() returned still holding {held}: release both locks (with-blocks do it for you)"
+
+
+def balances_at_each_release(graph, *accounts):
+    """Have every lock note the accounts' balances just before it is given back."""
+    seen = []
+    for lock in graph.locks:
+        lock.before_release = lambda lock: seen.append((lock.label, tuple(a.balance for a in accounts)))
+    return seen
+
+
+def assert_moved_before_any_release(seen, what, expected):
+    early = [(label, balances) for label, balances in seen if balances != expected]
+    assert not early, (
+        f"{what}: the balances as each lock was given back were {seen}; expected {expected} at every release: "
+        f"{early[0][0]} was released before the money moved, and in that gap another transfer can take it "
+        "and read the old balance — change both balances while both locks are held")
+
+
+@pytest.mark.task(1)
+def test_the_money_moves_while_both_locks_are_held(deadlocks, graph):
+    ana, ben = accounts(deadlocks, graph, "ana", "ben")
+    seen = balances_at_each_release(graph, ana, ben)
+    deadlocks.transfer(ana, ben, 30)
+    assert len(seen) >= 2, f"transfer(ana, ben, 30) gave back {len(seen)} lock(s); expected both accounts' locks"
+    assert_moved_before_any_release(seen, "transfer(ana, ben, 30) with 100 each", (70, 130))
 
 
 @pytest.mark.task(1)
@@ -150,6 +180,16 @@ def test_a_transfer_with_timeout_takes_one_attempt_when_nobody_else_holds_the_lo
     assert attempts == 1, f"with both locks free it returned {attempts!r}; expected 1 (the number of attempts)"
     held = [lock.label for lock in graph.locks if lock.locked()]
     assert not held, f"transfer_with_timeout() returned still holding {held}: release both locks"
+
+
+@pytest.mark.task(2)
+def test_the_money_moves_while_both_locks_are_held_with_timeouts_too(deadlocks, graph):
+    ana, ben = accounts(deadlocks, graph, "ana", "ben")
+    seen = balances_at_each_release(graph, ana, ben)
+    run_bounded(deadlocks.transfer_with_timeout, ana, ben, 30, 1.0, what="transfer_with_timeout(ana, ben, 30, 1.0)")
+    assert len(seen) >= 2, (
+        f"transfer_with_timeout(ana, ben, 30, 1.0) gave back {len(seen)} lock(s); expected both accounts' locks")
+    assert_moved_before_any_release(seen, "transfer_with_timeout(ana, ben, 30, 1.0) with 100 each", (70, 130))
 
 
 @pytest.mark.task(2)
@@ -241,6 +281,9 @@ def test_opposite_transfers_with_timeouts_both_finish(deadlocks, graph):
 
 def rlock_with_watched_lock(deadlocks, graph):
     rlock = deadlocks.RLock(lock_factory=graph.factory)
+    assert graph.locks, (
+        "RLock(lock_factory=f) never called f(): the test needs lock_factory to see the underlying lock — "
+        "self._lock = lock_factory(), not threading.Lock() directly")
     assert len(graph.locks) == 1, (
         f"RLock(lock_factory=f) called f() {len(graph.locks)} times; expected once, in __init__")
     graph.locks[0].label = "the RLock's underlying lock"
@@ -276,19 +319,51 @@ def test_the_owner_acquires_again_without_waiting(deadlocks, graph):
 
     def three_deep():
         results = [rlock.acquire() for _ in range(3)]
-        for _ in range(3):
-            rlock.release()
-        return results
+        for done in range(3):
+            try:
+                rlock.release()
+            except RuntimeError as exc:
+                return results, done, exc
+        return results, 3, None
 
     worker = graph.start(three_deep, name="owner")
     settle_or_fail(graph, [worker], "one thread calling acquire() three times on the same RLock",
                    "the thread that holds the RLock waited for its own lock — check the owner first: if "
                    "threading.get_ident() is the owner, add one to the count and return True")
-    results = worker.outcome()
+    results, released, error = worker.outcome()
     assert results == [True, True, True], f"acquire() three times by the owner returned {results}; expected True each"
+    if error is not None:
+        pytest.fail(f"one thread acquired the RLock 3 times; release() number {released + 1} raised "
+                    f"RuntimeError: {error} — after {released} release(s) the lock was released while its owner "
+                    f"still held it {3 - released} time(s): add one to the count on every acquire() by the "
+                    "owner, count down on every release(), and free the lock only at zero", pytrace=False)
     assert not graph.locks[0].locked(), (
-        "after three acquire() and three release() the underlying lock is still held: free it when the "
-        "count reaches zero")
+        "after three acquire() and three release() the underlying lock is still held: is the count "
+        "decremented on every release(), and the lock freed when it reaches zero?")
+
+
+@pytest.mark.task(3)
+def test_the_owner_that_comes_back_after_freeing_it_takes_the_lock_again(deadlocks, graph):
+    rlock = rlock_with_watched_lock(deadlocks, graph)
+
+    def take_free_take():
+        rlock.acquire()
+        rlock.release()
+        got = rlock.acquire()
+        held = graph.locks[0].locked()
+        if held:
+            rlock.release()
+        return got, held
+
+    worker = graph.start(take_free_take, name="owner")
+    settle_or_fail(graph, [worker], "acquire(), release(), acquire() on one thread",
+                   "a thread that freed the RLock takes the underlying lock again like anybody else")
+    got, held = worker.outcome()
+    assert got is True, f"acquire() after acquire() and release() returned {got!r}; expected True"
+    assert held, (
+        "a thread acquired the RLock, released it, and acquired it again; the second acquire() returned True "
+        "without taking the underlying lock, so any other thread could take it too: the owner was kept "
+        "after the lock was freed — set the owner back to None when the count reaches zero")
 
 
 @pytest.mark.task(3)

@@ -32,6 +32,8 @@ def condition_spy():
 def new_event(events, condition_spy):
     event = events.Event(condition_factory=condition_spy.factory)
     made = len(condition_spy.conditions)
+    assert made, ("Event(condition_factory=f) never called f(): the test needs condition_factory to see the "
+                  "condition — self._cond = condition_factory(), not threading.Condition() directly")
     assert made == 1, (
         f"Event(condition_factory=f) called f() {made} times; expected exactly once, in __init__: "
         "self._cond = condition_factory()")
@@ -90,6 +92,7 @@ def test_waiters_block_until_set_then_every_one_wakes(events, condition_spy):
     event = new_event(events, condition_spy)
     waiters = start_waiters(event, WAITERS)
     expect_blocked_in_the_condition(condition_spy, waiters, f"{WAITERS} threads called wait()")
+    condition_spy.look = event.is_set
     event.set()
     notes = list(condition_spy.notifications)
     if not notes:
@@ -101,6 +104,10 @@ def test_waiters_block_until_set_then_every_one_wakes(events, condition_spy):
                     "fewer than all of them: use notify_all() in set(), every waiter must wake", pytrace=False)
     stuck = [w.thread.name for w in waiters if not w.finished()]
     assert not stuck, f"after set(), {stuck} were still waiting {bounds.HANG:g} s later; expected every waiter to wake"
+    assert all(condition_spy.seen_at_notify), (
+        f"set() called {', '.join(notes)} while is_set() was still False: it woke the waiters before it set "
+        "the flag, so a woken waiter can find the event clear — set the flag first, then notify, both inside "
+        "the with-block")
     results = [w.outcome() for w in waiters]
     assert results == [True] * WAITERS, f"after set(), the waiters' wait() returned {results}; expected all True"
 
@@ -116,7 +123,9 @@ def test_wait_with_a_timeout_gives_up_and_returns_false(events, condition_spy):
                     pytrace=False)
     assert waiter.finished(), f"wait(0.01) on a clear event was still waiting after {bounds.HANG:g} s"
     result = waiter.outcome()
-    assert result is False, f"wait(0.01) on an event nobody set returned {result!r}; expected False"
+    assert result is False, (
+        f"wait(0.01) on an event nobody set returned {result!r}; expected False: return what the condition's "
+        "wait() returned (False when the time ran out), or the flag, never a fixed True")
 
 
 @pytest.mark.task(1)
@@ -163,10 +172,16 @@ def cars_through(events, green):
         green.poke()
 
     threads = run_bounded(events.start_cars, CARS, green, cross,
-                          what="start_cars() (the light is red, so the cars are still waiting)")
+                          what="start_cars() (the light is red, so the cars are still waiting)",
+                          hint=": did it join the cars before returning? They wait for green, which nobody can "
+                               "set until start_cars() has returned — start every car and return the threads")
     assert isinstance(threads, list) and len(threads) == len(CARS) and all(
         isinstance(t, threading.Thread) for t in threads), (
         f"start_cars({CARS}, ...) returned {threads!r}; expected a list of {len(CARS)} started threads")
+    unstarted = [t.name for t in threads if t.ident is None]
+    assert not unstarted, (
+        f"start_cars() returned the threads {unstarted} without starting them: call start() on each car's "
+        "thread before returning")
     return threads, crossed
 
 
@@ -373,6 +388,19 @@ def test_the_light_waits_on_stop_exactly_until_the_next_change(events):
     assert stop.waits[:4] == [10, 20, 10, 20], (
         f"run_light() with red=10, green=20 called stop.wait() with {stop.waits}; expected [10, 20, 10, 20, ...]: "
         "wait on stop.wait(schedule.seconds_to_change(elapsed)) between changes")
+
+
+@pytest.mark.task(5)
+def test_a_light_that_starts_mid_phase_waits_only_until_the_next_change(events):
+    clock = FakeClock()
+    schedule = events.LightSchedule(red=10, green=20, clock=clock)
+    clock.advance(4)  # the light thread begins 4 s into the first red phase
+    stop = SteppingStop(clock, steps=3)
+    run_bounded(events.run_light, EventSpy(), schedule, stop, what="run_light() with a stop set after 3 waits")
+    assert stop.waits[:3] == [6, 20, 10], (
+        f"run_light() begun 4 s into red=10, green=20 called stop.wait() with {stop.waits}; expected [6, 20, 10]: "
+        "a wait of a whole phase from wherever the light is now lands past the change — wait for what is "
+        "left of the phase, schedule.seconds_to_change(elapsed)")
 
 
 @pytest.mark.task(5)

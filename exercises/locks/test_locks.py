@@ -12,13 +12,36 @@ import pytest
 
 from kata import bounds
 from kata.expect import raises
-from kata.probes import Rendezvous, Window
+from kata.probes import LockSpy, Rendezvous, SpiedLock, Window
+from kata.probes_join import JoinGate
 from kata.seam import topic_fixture
-from kata.workers import Worker, run_bounded
+from kata.workers import TrackedWorker, Worker, run_bounded
 
 locks = topic_fixture("locks")
 
 JOBS = ("ana", "ben", "chen", "dara")
+NO_FACTORY_LOCK = ("the test needs lock_factory to see the lock: make it with lock_factory(), "
+                   "not threading.Lock() directly")
+
+
+class ReleaseWatch(LockSpy):
+    """A LockSpy whose locks call ``look()`` just before each release: it sees what the lock leaves behind."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.look = lambda: None
+
+    def factory(self) -> SpiedLock:
+        lock = WatchedRelease(self)
+        with self._cond:
+            self.locks.append(lock)
+        return lock
+
+
+class WatchedRelease(SpiedLock):
+    def release(self) -> None:
+        self._spy.look()
+        super().release()
 
 
 def overlapping_calls(first, second, window):
@@ -52,9 +75,11 @@ def test_a_new_counter_starts_at_zero_and_counts_each_increment(locks):
 def test_the_counter_makes_one_lock_with_the_factory_and_uses_it(locks, lock_spy):
     counter = locks.Counter(lock_factory=lock_spy.factory)
     made = len(lock_spy.locks)
+    assert made, f"Counter(lock_factory=f) never called f(): {NO_FACTORY_LOCK}"
     assert made == 1, (
         f"Counter(lock_factory=f) called f() {made} times; expected exactly once, in __init__: "
-        "self._lock = lock_factory()")
+        "self._lock = lock_factory(), the one lock every method takes (increment() and decrement() must "
+        "share one)")
     counter.increment()
     counter.increment()
     assert len(lock_spy.locks) == 1, (
@@ -62,7 +87,24 @@ def test_the_counter_makes_one_lock_with_the_factory_and_uses_it(locks, lock_spy
         "so no two threads ever share it — make the lock once, in __init__")
     assert lock_spy.acquisitions >= 2, (
         f"called increment() twice; the lock from lock_factory() was acquired {lock_spy.acquisitions} "
-        "times; expected once per increment — did you forget the lock?")
+        "times; expected once per increment — did you forget the lock, or make a new one inside "
+        "increment() instead of taking self._lock?")
+
+
+@pytest.mark.task(1)
+def test_the_write_is_done_before_the_lock_is_released(locks):
+    watch = ReleaseWatch()
+    counter = locks.Counter(lock_factory=watch.factory)
+    left_behind = []
+    watch.look = lambda: left_behind.append(counter.value)
+    counter.increment()
+    counter.decrement()
+    assert left_behind, f"increment() and decrement() never released the lock from lock_factory(): {NO_FACTORY_LOCK}"
+    assert left_behind == [1, 0], (
+        f"increment() then decrement(): the value as each released the lock was {left_behind}; expected "
+        "[1, 0]: the write came after the release, and in that gap another thread can take the lock and "
+        "read the old value — hold the lock from the read through the write (the write goes inside the "
+        "with-block)")
 
 
 @pytest.mark.task(1)
@@ -113,6 +155,30 @@ def jobs_timeline_message(what, timeline, hint):
 
 
 @pytest.mark.task(2)
+def test_run_jobs_returns_only_after_every_thread_has_finished(locks):
+    gate = JoinGate()
+
+    def work(name):
+        gate.hold(name)
+        return name
+
+    with gate.watching(workers=len(JOBS)):
+        run_bounded(locks.run_jobs, JOBS, work, lambda name, result: None,
+                    timeout=bounds.HANG * (len(JOBS) + 1), what="run_jobs()")
+    assert gate.all_left, f"run_jobs() returned, but its {len(JOBS)} jobs' work never all began"
+    assert not gate.timed_joins, (
+        f"run_jobs() returned while the threads of {sorted(gate.timed_joins)} were still running: "
+        "join(timeout) gave up waiting, and a join() that times out does not mean the thread has "
+        "finished — join() each thread without a timeout")
+    assert not gate.outlived, (
+        f"run_jobs() returned while the threads of {sorted(gate.outlived)} were still running (each job's "
+        "work was held until its own thread was joined): join every thread you started, not only the "
+        "last one — for thread in threads: thread.join()")
+    assert not gate.never_joined, (
+        f"the jobs {sorted(gate.never_joined)} waited {bounds.HANG:g} s for run_jobs() to join their threads")
+
+
+@pytest.mark.task(2)
 def test_jobs_do_their_work_at_the_same_time(locks, lock_spy, timeline):
     meeting = Rendezvous(len(JOBS))
     alive_at_start = {}
@@ -149,6 +215,7 @@ def test_reports_run_one_at_a_time_under_the_lock(locks, lock_spy):
     window = Window(lock_spy)
     run_bounded(locks.run_jobs, JOBS, str.upper, lambda name, result: window(), lock_factory=lock_spy.factory,
                 timeout=bounds.HANG + bounds.HANG, what="run_jobs()")
+    assert lock_spy.locks, f"run_jobs() never called lock_factory(): {NO_FACTORY_LOCK}"
     assert len(lock_spy.locks) == 1, (
         f"run_jobs() called lock_factory() {len(lock_spy.locks)} times; expected once: one lock shared "
         "by every thread (a lock made inside each thread protects nothing)")
@@ -224,6 +291,7 @@ def test_try_increment_gives_up_while_another_thread_holds_the_lock(locks, lock_
     try:
         attempt = Worker(counter.try_increment, 0.05, name="attempt").start()
         returned = attempt.finished()
+        still_held = lock.locked()
     finally:
         if lock.locked():
             lock.release()
@@ -235,6 +303,41 @@ def test_try_increment_gives_up_while_another_thread_holds_the_lock(locks, lock_
         f"try_increment(0.05) while the lock was held returned {result!r} and left value at "
         f"{counter.value!r}; expected False and 0: check acquire()'s return value, and only add one "
         "(and release) when it is True")
+    assert still_held, (
+        "try_increment(0.05) failed to get the lock, which another thread held, and then released it "
+        "anyway: that frees the other thread's lock in the middle of its critical section — release only "
+        "a lock you acquired (when acquire() returned False, return False and touch nothing)")
+
+
+@pytest.mark.task(4)
+def test_try_increment_waits_up_to_its_timeout_for_the_lock(locks, lock_spy):
+    counter = locks.Counter(lock_factory=lock_spy.factory)
+    lock = the_lock(lock_spy)
+    seen = threading.Condition()
+
+    def look_again():
+        with seen:
+            seen.notify_all()
+
+    lock_spy.listeners.append(look_again)
+    lock.acquire()
+    try:
+        attempt = TrackedWorker(seen, counter.try_increment, bounds.HANG, name="attempt").start()
+        with seen:
+            seen.wait_for(lambda: lock_spy.blocked or attempt.done, bounds.HANG)
+        waited = lock_spy.blocked > 0
+    finally:
+        lock.release()
+    assert attempt.finished(), (
+        f"try_increment({bounds.HANG:g}) had not returned {bounds.HANG:g} s after the lock was freed")
+    result = attempt.outcome()
+    assert waited, (
+        f"try_increment({bounds.HANG:g}) returned {result!r} at once while another thread held the lock, "
+        "without waiting for it: acquire(blocking=False) never waits, whatever the timeout — pass the timeout "
+        "to acquire(), e.g. self._lock.acquire(timeout=timeout)")
+    assert result is True and counter.value == 1, (
+        f"try_increment({bounds.HANG:g}) waited for a held lock that was then freed; it returned {result!r} "
+        f"with value {counter.value!r}; expected True and 1")
 
 
 @pytest.mark.task(4)
@@ -280,6 +383,7 @@ def test_decrement_waits_while_an_increment_is_between_read_and_write(locks, loc
     counter = locks.Counter(lock_factory=lock_spy.factory)
     window = Window(lock_spy)
     overlapping_calls(counter.increment, counter.decrement, window)
+    assert lock_spy.locks, f"Counter(lock_factory=f) never called f(): {NO_FACTORY_LOCK}"
     assert len(lock_spy.locks) == 1, (
         f"the counter made {len(lock_spy.locks)} locks; increment() and decrement() must share one: "
         "two locks let them run over each other")

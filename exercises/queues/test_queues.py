@@ -9,12 +9,14 @@ item until the pipeline has committed to its order of events.
 """
 import collections
 import queue
+import sys
 import threading
 
 import pytest
 
 from kata import bounds
 from kata.expect import raises
+from kata.probes_join import JoinGate
 from kata.seam import topic_fixture
 from kata.support.queues import SpyQueue, asleep, block_then_trigger, parked, wait_until
 from kata.workers import Worker, run_bounded
@@ -148,6 +150,10 @@ def test_equal_priorities_with_items_that_cannot_be_compared(queues):
         pytest.fail(f"put three dicts with the same priority 2; the queue raised TypeError: {exc} — with equal "
                     "priorities the heap compares the next element of the tuple, the items themselves, and "
                     "dicts cannot be compared: add a tie-breaker, (priority, next(counter), item)", pytrace=False)
+    if got == patients[::-1]:
+        pytest.fail(f"three dicts with the same priority 2: equal priorities came out newest first, {got!r}; "
+                    f"expected arrival order {patients!r}: the tie-breaker must grow with each put, "
+                    "(priority, next(counter), item)", pytrace=False)
     assert got == patients, f"three dicts with priority 2 came out as {got!r}; expected arrival order {patients!r}"
 
 
@@ -251,19 +257,39 @@ def test_task_done_comes_after_the_work_on_each_item(queues):
 
 # -- task 4: a pipeline of several producers and consumers ------------------------
 
-def spy_factory(queues, made):
+def spy_factory(queues, made, after_stop=None):
     def factory(maxsize=0):
-        q = SpyQueue(maxsize, sentinel=queues.STOP)
+        q = SpyQueue(maxsize, sentinel=queues.STOP, after_stop=after_stop)
         made.append(q)
         return q
     return factory
 
 
 def the_queue(made):
+    assert made, ("run_pipeline() never called queue_factory: the test needs queue_factory to see the queue — "
+                  "q = queue_factory(maxsize), not queue.Queue() directly")
     assert len(made) == 1, (
         f"run_pipeline() called queue_factory {len(made)} times; expected once: one queue shared by every "
         "producer and consumer, made with q = queue_factory(maxsize)")
     return made[0]
+
+
+def fail_a_stuck_pipeline(queues, made, caller, consumers):
+    """run_pipeline() has not returned: free its consumers, then fail naming why it was stuck."""
+    q = the_queue(made)
+    sent, unfinished = q.sentinels_put, q.unfinished_tasks
+    for _ in range(consumers):
+        q.put(queues.STOP)  # let the stranded consumers go, so nothing outlives the test
+    caller.finished(2.0)
+    if sent == 0 and unfinished > 0:
+        pytest.fail(f"run_pipeline() did not return within {bounds.HANG:g} s and put no sentinel: it waits "
+                    f"in q.join() with {unfinished} task(s) never marked done — does consume() call "
+                    "q.task_done() for every item?", pytrace=False)
+    if sent < consumers:
+        pytest.fail(f"run_pipeline(consumers={consumers}) did not return within {bounds.HANG:g} s: it put {sent} "
+                    f"STOP sentinel(s) for {consumers} consumers, and a consumer with no sentinel waits in get() "
+                    "forever — put one sentinel per consumer", pytrace=False)
+    pytest.fail(f"run_pipeline() did not return within {bounds.HANG:g} s, with {sent} sentinel(s) put", pytrace=False)
 
 
 @pytest.mark.task(4)
@@ -282,7 +308,7 @@ def test_every_item_is_handled_exactly_once_by_several_producers_and_consumers(q
     caller = Worker(queues.run_pipeline, sources, handle, consumers=3, queue_factory=spy_factory(queues, made),
                     name="run_pipeline").start()
     if not caller.finished():
-        pytest.fail(f"run_pipeline() did not return within {bounds.HANG:g} s", pytrace=False)
+        fail_a_stuck_pipeline(queues, made, caller, consumers=3)
     caller.outcome()
     the_queue(made)
     expected = collections.Counter(item for source in sources for item in source)
@@ -302,18 +328,7 @@ def test_each_consumer_gets_its_own_sentinel(queues):
     caller = Worker(queues.run_pipeline, [range(6)], lambda item: None, consumers=3,
                     queue_factory=spy_factory(queues, made), name="run_pipeline").start()
     if not caller.finished():
-        q = the_queue(made)
-        sent, unfinished = q.sentinels_put, q.unfinished_tasks
-        for _ in range(3):
-            q.put(queues.STOP)  # let the stranded consumers go, so nothing outlives the test
-        caller.finished(2.0)
-        if sent == 0 and unfinished > 0:
-            pytest.fail(f"run_pipeline() did not return within {bounds.HANG:g} s and put no sentinel: it waits "
-                        f"in q.join() with {unfinished} task(s) never marked done — does consume() call "
-                        "q.task_done() for every item?", pytrace=False)
-        pytest.fail(f"run_pipeline(consumers=3) did not return within {bounds.HANG:g} s: it put {sent} STOP "
-                    "sentinel(s) for 3 consumers, and a consumer with no sentinel waits in get() forever — "
-                    "put one sentinel per consumer", pytrace=False)
+        fail_a_stuck_pipeline(queues, made, caller, consumers=3)
     caller.outcome()
     q = the_queue(made)
     assert q.sentinels_put == 3, f"run_pipeline(consumers=3) put {q.sentinels_put} sentinels; expected 3"
@@ -370,6 +385,25 @@ def test_the_pipeline_queue_is_bounded_by_maxsize(queues):
     assert q.peak <= 2, f"the queue held {q.peak} items at once; maxsize=2 allows 2"
 
 
+@pytest.mark.task(4)
+def test_run_pipeline_returns_only_after_every_consumer_has_finished(queues):
+    gate = JoinGate()  # holds each consumer, once it has marked its sentinel done, until its thread is joined
+    made = []
+    with gate.watching(workers=2):
+        run_bounded(queues.run_pipeline, [range(4)], lambda item: None, consumers=2,
+                    queue_factory=spy_factory(queues, made, after_stop=gate.hold), timeout=3 * bounds.HANG,
+                    what="run_pipeline(consumers=2)")
+    assert gate.all_left, "run_pipeline(consumers=2) returned, but its 2 consumers never both marked a sentinel done"
+    assert not gate.timed_joins, (
+        f"run_pipeline() returned while the consumers {sorted(gate.timed_joins)} were still running: join(timeout) "
+        "gave up waiting, and a join() that times out does not mean the thread has finished")
+    assert not gate.outlived, (
+        f"run_pipeline() returned while the consumers {sorted(gate.outlived)} were still running (each was held, "
+        "after its sentinel, until its thread was joined): after the sentinels, join every consumer thread")
+    assert not gate.never_joined, (
+        f"the consumers {sorted(gate.never_joined)} waited {bounds.HANG:g} s for run_pipeline() to join them")
+
+
 # -- task 5: a Queue of your own: order, size, no waiting -------------------------
 
 @pytest.mark.task(5)
@@ -404,6 +438,24 @@ def test_qsize_empty_and_full_follow_maxsize(queues):
 
 
 @pytest.mark.task(5)
+def test_qsize_empty_and_full_count_the_items_waiting_not_the_unfinished_tasks(queues):
+    q = queues.Queue(2)
+    q.put("a")
+    q.put("b")
+    got = q.get()
+    seen = {"qsize()": q.qsize(), "empty()": q.empty(), "full()": q.full()}
+    expected = {"qsize()": 1, "empty()": False, "full()": False}
+    assert seen == expected, (
+        f"Queue(2): put 'a' and 'b', then get() took {got!r} (its task_done() not called yet); {seen}; expected "
+        f"{expected}: qsize(), empty() and full() count the items waiting in the queue, len(self._items), "
+        "not the tasks not yet marked done — those are join()'s business")
+    q.get()
+    assert q.qsize() == 0 and q.empty() is True, (
+        f"Queue(2) with both items taken (no task_done() yet): qsize()={q.qsize()!r}, empty()={q.empty()!r}; "
+        "expected 0 and True: count the items waiting, not the tasks not yet marked done")
+
+
+@pytest.mark.task(5)
 def test_no_wait_calls_raise_queue_full_and_queue_empty(queues):
     q = queues.Queue(1)
     with raises(queue.Empty, "get(block=False) on an empty Queue(1)", "a get that may not wait and finds nothing"):
@@ -411,7 +463,9 @@ def test_no_wait_calls_raise_queue_full_and_queue_empty(queues):
     with raises(queue.Empty, "get_nowait() on an empty Queue(1)", "get_nowait() is get(block=False)"):
         q.get_nowait()
     q.put_nowait("only")
-    with raises(queue.Full, "put('more', block=False) on a full Queue(1)", "a put that may not wait and finds no room"):
+    with raises(queue.Full, "put('more', block=False) on a full Queue(1)",
+                "a put that may not wait and finds no room — a put that doesn't block on maxsize has no room "
+                "check: compare len(items) with maxsize"):
         q.put("more", block=False)
     with raises(queue.Full, "put_nowait('more') on a full Queue(1)", "put_nowait(item) is put(item, block=False)"):
         q.put_nowait("more")
@@ -472,6 +526,50 @@ def timed_call(call, what):
         pytest.fail(f"{what} was still waiting {bounds.HANG:g} s later: it never times out — "
                     "pass the time that is left to wait() (or use wait_for(predicate, timeout))", pytrace=False)
     return worker
+
+
+@pytest.mark.task(6)
+def test_a_get_woken_after_another_thread_took_the_item_waits_again(queues):
+    q = queues.Queue()
+    getter = Worker(q.get, name="getter").start()
+    wait_until(lambda: parked(getter.thread) or not getter.thread.is_alive())
+    if not getter.thread.is_alive():
+        got = getter.outcome()
+        pytest.fail(f"get() on an empty Queue returned {got!r} without waiting for a put()", pytrace=False)
+    if not parked(getter.thread):
+        pytest.fail(f"get() on an empty Queue neither returned nor waited on a Condition within {bounds.HANG:g} s",
+                    pytrace=False)
+    # While this thread runs without blocking, the GIL stays here for a whole switch interval: the woken
+    # getter cannot run again before get_nowait() below has taken the item (a stolen wake-up, every time).
+    first_wait = sys._current_frames().get(getter.thread.ident)  # held: a new wait() is a new frame
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(bounds.HANG)
+    try:
+        q.put("first")  # wakes the getter ...
+        stolen = q.get_nowait()  # ... and the item is gone before it looks
+    except queue.Empty:
+        stolen = None  # only without a GIL can the getter run first: then there is no wake-up to steal
+    finally:
+        sys.setswitchinterval(interval)
+    if stolen is None:
+        assert getter.finished() and getter.outcome() == "first", "get() woken by put('first') did not return it"
+        return
+    wait_until(lambda: not getter.thread.is_alive()
+               or (parked(getter.thread) and sys._current_frames().get(getter.thread.ident) is not first_wait))
+    if not getter.thread.is_alive():
+        try:
+            got = getter.outcome()
+        except Exception as exc:
+            pytest.fail(f"a get() woken by a put() whose item another thread took first ({stolen!r}) raised "
+                        f"{type(exc).__name__}: {exc} — a wake-up is only a hint to look again: wait in a while "
+                        "loop (or wait_for), not under an if", pytrace=False)
+        pytest.fail(f"a get() woken by a put() whose item another thread took first returned {got!r} from an "
+                    "empty queue — a wake-up is only a hint to look again: wait in a while loop (or wait_for), "
+                    "not under an if", pytrace=False)
+    q.put("second")
+    assert getter.finished(), f"get() had not returned {bounds.HANG:g} s after a second put()"
+    got = getter.outcome()
+    assert got == "second", f"get(), woken twice, returned {got!r}; expected 'second'"
 
 
 @pytest.mark.task(6)
@@ -556,6 +654,28 @@ def test_join_waits_for_a_task_done_per_item_not_for_an_empty_queue(queues):
         f"join() was still asleep {bounds.HANG:g} s after the last task_done(): task_done() must notify_all() "
         "the Condition that join() waits on when the count reaches 0")
     joiner.outcome()
+
+
+@pytest.mark.task(7)
+def test_every_thread_waiting_in_join_wakes_when_the_last_task_is_done(queues):
+    q = queues.Queue()
+    q.put("a")
+    q.get()
+    joiners = [Worker(q.join, name=f"joiner-{n}").start() for n in range(2)]
+    wait_until(lambda: all(parked(j.thread) or not j.thread.is_alive() for j in joiners))
+    early = [j.thread.name for j in joiners if not j.thread.is_alive()]
+    assert not early, (
+        f"{early} returned from join() at once although an item taken with get() had no task_done() yet: join "
+        "waits until every put() has its task_done()")
+    q.task_done()
+    stuck = [j.thread.name for j in joiners if not j.finished()]
+    if stuck:
+        q.put("b")  # wake the stranded joiner so it does not sleep on past the test
+        q.get()
+        q.task_done()
+    assert not stuck, (
+        f"two threads waited in join(); after the last task_done(), {stuck} slept on: notify() wakes only one "
+        "waiter — when the count reaches 0, task_done() must notify_all()")
 
 
 @pytest.mark.task(7)

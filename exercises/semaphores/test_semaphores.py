@@ -15,9 +15,10 @@ import pytest
 from kata import bounds
 from kata.expect import raises
 from kata.probes import Occupancy
+from kata.probes_join import JoinGate
 from kata.seam import topic_fixture
 from kata.support.semaphores import ConditionSpy, Gate
-from kata.workers import Worker
+from kata.workers import Worker, run_bounded
 
 semaphores = topic_fixture("semaphores")
 
@@ -32,6 +33,9 @@ def spy():
 
 def spied(semaphores, spy, value=1, kind="Semaphore"):
     semaphore = getattr(semaphores, kind)(value, condition_factory=spy.condition)
+    assert spy.conditions, (
+        f"{kind}({value}, condition_factory=f) never called f(): the test needs condition_factory to see the "
+        "condition — self._cond = condition_factory(), not threading.Condition() directly")
     assert len(spy.conditions) == 1, (
         f"{kind}({value}, condition_factory=f) called f() {len(spy.conditions)} times; expected once, in "
         "__init__: self._cond = condition_factory()")
@@ -143,9 +147,42 @@ def test_an_acquire_with_a_timeout_gives_up(semaphores, spy):
         pytest.fail("acquire(timeout=0.02) called wait() with no timeout, so it can wait forever: the timeout "
                     "was ignored — pass what is left of it to self._cond.wait(remaining)", pytrace=False)
     assert worker.finished(), f"acquire(timeout=0.02) did not return within {bounds.HANG:g} s"
-    assert worker.outcome() is False, f"acquire(timeout=0.02) with no place returned {worker.result!r}; expected False"
+    got = worker.outcome()
+    assert got is not True, (
+        "acquire(timeout=0.02) on Semaphore(0), where no place was ever given, returned True: once wait() "
+        "returns, nothing says a place is free — wait in a while loop that looks at the value again, and "
+        "return False when the time is up")
+    assert got is False, f"acquire(timeout=0.02) with no place returned {got!r}; expected False"
     semaphore.release()
     assert semaphore.acquire(timeout=1.0) is True, "acquire(timeout=1.0) with a free place did not return True"
+
+
+@pytest.mark.task(2)
+def test_a_wake_up_without_a_place_waits_again_for_what_is_left_of_the_timeout(semaphores, spy):
+    semaphore = spied(semaphores, spy, 0)
+    asked = 3 * bounds.HANG  # never runs out here: the test gives a place long before
+    worker = start_waiting_acquire(semaphore, spy, timeout=asked)
+    if worker.done:
+        pytest.fail(f"acquire(timeout={asked:g}) on Semaphore(0) returned {worker.result!r} at once; expected it "
+                    "to wait on the condition", pytrace=False)
+    condition = spy.conditions[0]
+    with condition:
+        condition.notify()  # a wake-up that brings no place: spurious, or another thread took the place first
+    spy.wait_until(lambda s: len(s.waits) >= 2 or worker.done)
+    try:
+        if worker.done:
+            pytest.fail(f"acquire(timeout={asked:g}) on Semaphore(0) was woken without a place being given and "
+                        f"returned {worker.result!r}: a wake-up is only a hint to look again — wait in a while "
+                        "loop (while self._value == 0: ...), not under an if", pytrace=False)
+        first, second = spy.waits[:2]
+        assert second is not None and second < first, (
+            f"acquire(timeout={asked:g}) was woken without a place and waited again with wait({second!r}) after "
+            f"wait({first!r}): it restarted its full timeout after a wake-up, so wake-ups that bring nothing "
+            "can keep it waiting for ever — work out a deadline once, and wait only for what is left of it")
+    finally:
+        semaphore.release()
+    assert worker.finished(), f"after release() the waiting acquire() did not return within {bounds.HANG:g} s"
+    assert worker.outcome() is True, f"after release() the waiting acquire() returned {worker.result!r}; expected True"
 
 
 @pytest.mark.task(2)
@@ -192,6 +229,11 @@ def test_at_most_limit_jobs_work_at_once_and_limit_really_do(semaphores, spy, ti
     calls = []
     gate = limited_run(semaphores, spy, LIMIT, calls, timeline)
     jobs = LIMIT + 1
+    if gate.peak > LIMIT and len(calls) > 1:
+        pytest.fail(f"run_limited({jobs} jobs, limit={LIMIT}): {gate.peak} jobs were inside work() at once, and "
+                    f"semaphore_factory was called {len(calls)} times ({calls}): a semaphore made inside each "
+                    "thread has its own places, so it limits nobody — make one semaphore before starting the "
+                    f"threads and share it\nwho was inside work():\n{timeline.render()}", pytrace=False)
     if gate.peak > LIMIT:
         pytest.fail(f"run_limited({jobs} jobs, limit={LIMIT}): {gate.peak} jobs were inside work() at once; "
                     f"expected at most {LIMIT} — the semaphore let one too many in: did you make it "
@@ -209,6 +251,25 @@ def test_at_most_limit_jobs_work_at_once_and_limit_really_do(semaphores, spy, ti
     assert not gate.gave_up, (
         f"{LIMIT} jobs were inside at once, but the job left outside was never seen waiting in acquire(): "
         "block with the condition's wait() while no place is free")
+
+
+@pytest.mark.task(3)
+def test_run_limited_returns_only_after_every_thread_has_finished(semaphores):
+    gate = JoinGate()
+    with gate.watching(workers=len(JOBS)):
+        run_bounded(semaphores.run_limited, JOBS, gate.hold, len(JOBS), timeout=bounds.HANG * (len(JOBS) + 1),
+                    what="run_limited()")
+    assert gate.all_left, f"run_limited() returned, but its {len(JOBS)} jobs' work never all began"
+    assert not gate.timed_joins, (
+        f"run_limited() returned while the threads of {sorted(gate.timed_joins)} were still running: "
+        "join(timeout) gave up waiting, and a join() that times out does not mean the thread has finished — "
+        "join() each thread without a timeout")
+    assert not gate.outlived, (
+        f"run_limited() returned while the threads of {sorted(gate.outlived)} were still running (each job's "
+        "work was held until its own thread was joined): join every thread you started, not only the last "
+        "one — for thread in threads: thread.join()")
+    assert not gate.never_joined, (
+        f"the jobs {sorted(gate.never_joined)} waited {bounds.HANG:g} s for run_limited() to join their threads")
 
 
 @pytest.mark.task(3)
@@ -261,6 +322,28 @@ def test_a_bounded_semaphore_takes_back_what_was_taken(semaphores, spy):
     with raises(ValueError, "release(0)", "n must be one or more, as in threading.Semaphore"):
         semaphore.release(0)
     assert take_all(semaphore, 4, spy) == 3, "a BoundedSemaphore(3), taken and given back, no longer has 3 places"
+
+
+@pytest.mark.task(4)
+def test_a_bounded_semaphore_refuses_a_release_n_that_would_pass_its_bound(semaphores, spy):
+    semaphore = spied(semaphores, spy, 3, kind="BoundedSemaphore")
+    semaphore.acquire()
+    semaphore.acquire()
+    try:
+        semaphore.release(3)
+    except ValueError:
+        pass
+    else:
+        pytest.fail("BoundedSemaphore(3) with 1 place free (2 taken) accepted release(3), which makes 4 places: "
+                    "a bound can be passed from below — check value + n against the initial value, not only "
+                    "whether it is full already", pytrace=False)
+    free = take_all(semaphore, 3, spy)
+    assert free == 1, (
+        f"after the refused release(3) a BoundedSemaphore(3) with 2 taken gave out {free} places; expected 1: "
+        "raise before you change the value")
+    semaphore.release(3)  # all three are taken now: giving back three is right
+    assert take_all(semaphore, 3, spy) == 3, (
+        "a BoundedSemaphore(3) with all 3 taken refused release(3), or did not give the 3 places out again")
 
 
 @pytest.mark.task(4)

@@ -5,15 +5,17 @@ thread it runs in (threading.get_ident()) and the process (os.getpid()), and
 the arguments it got; a gate (an Event only the test opens) holds work still
 while the test looks at the thread that runs it.
 """
+import multiprocessing.process
 import os
 import threading
 
 import pytest
 
 from kata import bounds
+from kata.probes_join import JoinGate, is_inside, wait_until
 from kata.seam import topic_fixture
 from kata.support import threads as threads_support
-from kata.workers import Worker
+from kata.workers import Worker, run_bounded
 
 threads = topic_fixture("threads")
 
@@ -214,7 +216,47 @@ def test_who_am_i_in_a_named_thread(threads):
     assert badge.is_main is False, f"who_am_i() in thread 'courier' said is_main={badge.is_main!r}; expected False"
 
 
+@pytest.mark.task(3)
+def test_who_am_i_knows_the_main_thread_by_identity_not_by_name(threads):
+    threads.who_am_i()  # on the test's own thread first: a missing function fails here, plainly
+    impostor = threading.main_thread().name
+    asked = Worker(threads.who_am_i, name=impostor).start()
+    assert asked.finished(), f"who_am_i() did not return within {bounds.HANG:g} s"
+    badge = asked.outcome()
+    assert badge.is_main is False, (
+        f"who_am_i() in a thread that is not the main thread, but is named {impostor!r}, said "
+        f"is_main={badge.is_main!r}: a name is only a label that any thread may carry, so a thread cannot "
+        "tell it is the main thread by its name — compare the threads themselves: "
+        "me is threading.main_thread()")
+
+
 # -- task 4: threads share memory; a child process has its own ---------------------
+
+def visit_then_wait_to_be_joined(gate):
+    """Work for change_in_thread(): notes its visit, then stays until the caller joins its thread."""
+    def work(data):
+        threads_support.note_visit(data)
+        gate.hold()
+    return work
+
+
+@pytest.mark.task(4)
+def test_change_in_thread_returns_only_after_its_thread_has_finished(threads):
+    gate = JoinGate()
+    data = {"visits": []}
+    with gate.watching(workers=1):
+        run_bounded(threads.change_in_thread, visit_then_wait_to_be_joined(gate), data,
+                    timeout=2 * bounds.HANG, what="change_in_thread(work, data)")
+    assert gate.all_left, f"the work given to change_in_thread() never began within {bounds.HANG:g} s"
+    assert not gate.timed_joins, (
+        "change_in_thread() returned while its thread was still running: join(timeout) gave up waiting, "
+        "and the code carried on as if the work were done — a join() that times out does not mean the "
+        "thread has finished: call join() without a timeout")
+    assert not gate.outlived, (
+        "change_in_thread() returned while its thread was still running: the work was held until its "
+        "thread was joined, and it never was — call thread.join() after thread.start(), before returning")
+    assert not gate.never_joined, (
+        f"the work in change_in_thread()'s thread waited {bounds.HANG:g} s for the thread to be joined")
 
 @pytest.mark.task(4)
 def test_a_thread_changes_the_callers_own_data(threads):
@@ -230,6 +272,31 @@ def test_a_thread_changes_the_callers_own_data(threads):
         "the work ran in the calling thread: target=work(data) calls it right there — pass target=work, "
         "args=(data,)")
     assert len(visits) == 1, f"the work ran {len(visits)} times; expected once"
+
+
+@pytest.mark.task(4)
+def test_change_in_process_returns_only_after_its_child_has_finished(threads, mp_context, tmp_path):
+    entered, release = mp_context.Event(), mp_context.Event()  # the child stays in its work until released
+    data = {"visits": [], "report": str(tmp_path / "visit.json"), "entered": entered, "release": release}
+    caller = Worker(threads.change_in_process, threads_support.visit_and_wait, data, mp_context,
+                    name="caller").start()
+    joins = (multiprocessing.process.BaseProcess.join, threading.Thread.join)
+    try:
+        # Until the caller has returned, or the work has begun and the caller waits in join() for it
+        # (or the work ran right here, in this process: a later test names that).
+        wait_until(lambda: caller.finished(0) or data["visits"]
+                   or (entered.is_set() and is_inside(caller.thread, *joins)))
+        # A caller that returned before the release, while the work it started runs (or is about to) in
+        # a child, returned early: the child cannot finish its work until the test lets it go.
+        returned_early = (caller.finished(0) and caller.error is None and not data["visits"]
+                          and entered.wait(bounds.HANG))
+    finally:
+        release.set()  # before anything could kill the child: a set() on an Event whose waiter died can hang
+    assert caller.finished(), f"change_in_process() did not return within {bounds.HANG:g} s of its child's release"
+    exitcode = caller.outcome()
+    assert not returned_early, (
+        f"change_in_process() returned {exitcode!r} while its child was still running (the child's work was held "
+        "until the test let it go): join() the child before returning — process.exitcode is None until then")
 
 
 @pytest.mark.task(4)

@@ -86,6 +86,12 @@ def test_a_timer_is_a_thread_that_keeps_its_interval_function_and_finished_event
         return None
 
     timer = timers.Timer(2.5, f)
+    try:
+        timer.name
+    except (AssertionError, RuntimeError) as exc:
+        pytest.fail(f"Timer(2.5, f).name raised {type(exc).__name__}: {exc}. A Thread subclass that defines "
+                    "__init__ must call super().__init__() first, so that threading.Thread can set itself up",
+                    pytrace=False)
     assert isinstance(timer, threading.Thread), (
         f"Timer(...) made a {type(timer).__name__}; expected a threading.Thread subclass: "
         "class Timer(threading.Thread), with super().__init__() in __init__")
@@ -110,6 +116,9 @@ def test_the_function_runs_only_after_the_wait_and_in_the_timer_thread(timers):
     (_, _, thread), = calls.calls
     assert thread is timer, (
         f"f ran in thread {thread.name!r}; expected the timer's own thread ({timer.name!r}): call it from run()")
+    assert gate.is_set(), (
+        "the timer called f and its thread ended, but self.finished was never set: set it as run() ends, "
+        "as threading.Timer does, so that finished tells anyone who waits on it that the timer is done")
 
 
 @pytest.mark.task(1)
@@ -210,7 +219,9 @@ def test_a_repeating_timer_keeps_to_its_ticks_however_long_each_call_takes(timer
         f"RepeatingTimer(1.0, f) whose calls take 0.3 s waited {waits}; expected [1.0, 0.7, 0.7, 0.7] "
         "(ticks at 1, 2, 3, ... s from the start)"
         + (": the timer drifts — each wait of a full interval starts only after the call ended; wait until "
-           "the next tick by the clock: due - clock()" if waits[1:2] == [1.0] else ""))
+           "the next tick by the clock: due - clock()" if waits[1:2] == [1.0] else "")
+        + (": the first call came at once, not one interval after start() — the first tick is due at "
+           "clock() + interval" if waits[:1] == [0.0] else ""))
 
 
 @pytest.mark.task(3)
@@ -271,7 +282,9 @@ def test_a_deadline_counts_down_with_the_clock_under_freezegun(timers):
            "once, when the def runs; take clock=None and pick time.monotonic inside __init__"
            if rounded[1][0] != 0.5 and rounded[1][0] > 1.9 else "")
         + (": remaining() went below zero — it is 0.0 once the deadline has passed, never negative"
-           if any(left < 0 for left, _ in rounded) else ""))
+           if any(left < 0 for left, _ in rounded) else "")
+        + (": at the deadline itself expired() said False — the deadline has come when clock() reaches it: "
+           "compare with >=, not >" if rounded[2] == (0.0, False) else ""))
 
 
 @pytest.mark.task(4)
@@ -294,7 +307,12 @@ def test_backoff_delays_grow_by_the_factor_up_to_the_cap(timers):
         + (": a delay went over the cap — backoff ignores the cap: min(delay, cap)"
            if any(d > 5.0 for d in delays) else "")
         + (f": they add up to {sum(delays):g} s, past the deadline — the back-off overruns the deadline: cut "
-           "the last delay to what is left" if sum(delays) > 20.0 + 1e-9 else ""))
+           "the last delay to what is left" if sum(delays) > 20.0 + 1e-9 else "")
+        + (f": they add up to {sum(delays):g} s and stop short of the deadline — the last wait is not dropped "
+           "but cut short to end exactly on it: min(delay, cap, budget - total)"
+           if delays and delays[0] == 1.0 and sum(delays) < 20.0 - 1e-9 else "")
+        + (": the first wait is base itself, then base * factor, ... — grow the delay after each wait"
+           if delays[:1] == [pytest.approx(2.0)] else ""))
 
 
 @pytest.mark.task(4)

@@ -23,6 +23,7 @@ class WatchedLock:
         self._lock = threading.Lock()
         self.label = label
         self.holder: int | None = None
+        self.before_release = None  # called, still holding the lock, just before each release: what it guarded
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if not blocking and timeout != -1:
@@ -53,6 +54,8 @@ class WatchedLock:
         return got
 
     def release(self) -> None:
+        if self.before_release is not None and self._lock.locked():
+            self.before_release(self)
         with self._graph._cond:
             self._lock.release()  # RuntimeError if it is not locked, as for any Lock
             self.holder = None

@@ -52,6 +52,8 @@ class ConditionSpy(_Watched):
         self.waiting = 0            # threads inside wait() right now
         self.timeouts: list = []    # the timeout of each wait() call, in call order
         self.notifications: list[str] = []  # "notify(1)", "notify_all()", ...
+        self.look = None  # called as each notify begins (the notifier holds the condition): what waiters will find
+        self.seen_at_notify: list = []  # what look() returned, one per notify call
 
     def factory(self, lock=None) -> SpiedCondition:
         condition = SpiedCondition(self, lock)
@@ -71,7 +73,9 @@ class ConditionSpy(_Watched):
             self._state.notify_all()
 
     def _notified(self, what: str) -> None:
+        seen = self.look() if self.look is not None else None
         with self._state:
+            self.seen_at_notify.append(seen)
             self.notifications.append(what)
             self._state.notify_all()
 

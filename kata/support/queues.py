@@ -96,9 +96,11 @@ def block_then_trigger(blocking_call, trigger, *, name: str = "blocked",
 class SpyQueue(queue.Queue):
     """A real queue.Queue that records what was done to it, for pipeline tests."""
 
-    def __init__(self, maxsize: int = 0, sentinel=None) -> None:
+    def __init__(self, maxsize: int = 0, sentinel=None, after_stop=None) -> None:
         super().__init__(maxsize)
         self.sentinel = sentinel
+        self.after_stop = after_stop  # called in a consumer's thread once it has marked its sentinel done
+        self._got_last: dict[int, object] = {}  # thread ident -> the item it got last
         self.events: list[tuple[str, object, int]] = []  # (what, item, thread ident)
         self.peak = 0
         self.sentinels_put = 0
@@ -117,13 +119,17 @@ class SpyQueue(queue.Queue):
     def _get(self):
         item = super()._get()
         self.events.append(("get", item, threading.get_ident()))
+        self._got_last[threading.get_ident()] = item
         return item
 
     def task_done(self) -> None:
         with self.mutex:
             self.task_done_calls += 1
             self.events.append(("task_done", None, threading.get_ident()))
+            stopping = self.sentinel is not None and self._got_last.get(threading.get_ident()) is self.sentinel
         super().task_done()
+        if stopping and self.after_stop is not None:
+            self.after_stop()
 
     def note(self, what: str, item) -> None:
         with self.mutex:

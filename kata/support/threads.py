@@ -10,6 +10,8 @@ import os
 import threading
 from pathlib import Path
 
+from kata import bounds
+
 
 def note_visit(data: dict) -> None:
     """Append (pid, thread ident) to data["visits"]; if data has a "report" path, write the visit there too.
@@ -25,6 +27,13 @@ def note_visit(data: dict) -> None:
         temporary.write_text(json.dumps({"pid": visit[0], "ident": visit[1], "visits": len(data["visits"])}),
                              encoding="utf-8")
         temporary.replace(report)
+
+
+def visit_and_wait(data: dict) -> None:
+    """note_visit(data), then set data["entered"] and wait (bounded) until the test sets data["release"]."""
+    note_visit(data)
+    data["entered"].set()
+    data["release"].wait(3 * bounds.HANG)
 
 
 def read_report(path) -> dict | None:

@@ -99,4 +99,68 @@ MISTAKES = (
                 "        if not self._lock.acquire(blocking):\n"),),
         expect="pass blocking and timeout on",
     ),
+    Mistake(
+        name="count-reset-when-the-owner-re-enters",
+        edits=(("""        if self._owner == me:
+            self._count += 1
+""", """        if self._owner == me:
+            self._count = 1
+"""),),
+        expect="the lock was released while its owner still held it",
+    ),
+    Mistake(
+        name="owner-kept-after-the-lock-is-freed",
+        edits=(("""        if self._count == 0:
+            self._owner = None
+            self._lock.release()
+""", """        if self._count == 0:
+            self._lock.release()
+"""),),
+        expect="the owner was kept after the lock was freed",
+    ),
+    Mistake(
+        name="ledger-guarded-by-a-plain-lock",
+        edits=(("        self._lock = (lock_factory or RLock)()\n",
+                "        self._lock = (lock_factory or threading.Lock)()\n"),),
+        expect="did you guard it with a Lock instead of an RLock",
+    ),
+    Mistake(
+        name="account-lock-made-without-the-factory",
+        edits=(('        self.lock = lock_factory()\n',
+                '        self.lock = threading.Lock()\n'),),
+        expect="the test needs lock_factory to see",
+    ),
+    Mistake(
+        name="rlock-made-without-the-factory",
+        edits=(('        self._lock = lock_factory()\n        self._owner = None\n',
+                '        self._lock = threading.Lock()\n        self._owner = None\n'),),
+        expect="the test needs lock_factory to see",
+    ),
+    Mistake(
+        name="balances-changed-after-the-second-lock-is-released",
+        edits=(("""        with second.lock:
+            source.balance -= amount
+            target.balance += amount
+""", """        with second.lock:
+            pass
+        source.balance -= amount
+        target.balance += amount
+"""),),
+        expect="was released before the money moved",
+    ),
+    Mistake(
+        name="timed-transfer-moves-the-money-after-releasing",
+        edits=(("""                try:
+                    source.balance -= amount
+                    target.balance += amount
+                finally:
+                    target.lock.release()
+                return attempt
+""", """                target.lock.release()
+                source.balance -= amount
+                target.balance += amount
+                return attempt
+"""),),
+        expect="was released before the money moved",
+    ),
 )

@@ -116,4 +116,58 @@ MISTAKES = (
 """),),
         expect="time.sleep() cannot be interrupted by stop",
     ),
+    Mistake(
+        name="wait-says-true-after-a-timeout",
+        edits=(("""                signaled = self._cond.wait(timeout)
+            return signaled
+""", """                self._cond.wait(timeout)
+            return True
+"""),),
+        expect="never a fixed True",
+    ),
+    Mistake(
+        name="cars-never-started",
+        edits=(("""    for thread in threads:
+        thread.start()
+    return threads
+""", """    return threads
+"""),),
+        expect="call start() on each car's thread",
+    ),
+    Mistake(
+        name="start-cars-joins-the-cars",
+        edits=(("""    for thread in threads:
+        thread.start()
+    return threads
+""", """    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return threads
+"""),),
+        expect="did it join the cars before returning",
+    ),
+    Mistake(
+        name="retry-gives-up-one-try-early",
+        edits=(("        if tries >= attempts:\n", "        if tries >= attempts - 1:\n"),),
+        expect="is the retry count off by one",
+    ),
+    Mistake(
+        name="light-waits-a-whole-phase",
+        edits=(("        if stop.wait(schedule.seconds_to_change(elapsed)):\n",
+                "        if stop.wait(schedule.red if schedule.state_at(elapsed) == RED else schedule.green):\n"),),
+        expect="wait for what is left of the phase",
+    ),
+    Mistake(
+        name="condition-made-without-the-factory",
+        edits=(('        self._cond = condition_factory()\n',
+                '        self._cond = threading.Condition()\n'),),
+        expect="the test needs condition_factory to see",
+    ),
+    Mistake(
+        name="flag-set-after-the-notify",
+        edits=(("            self._flag = True\n            self._cond.notify_all()\n",
+                "            self._cond.notify_all()\n        self._flag = True\n"),),
+        expect="it woke the waiters before it set the flag",
+    ),
 )

@@ -113,4 +113,78 @@ MISTAKES = (
         ),
         expect="increment() and decrement() must share one",
     ),
+    Mistake(
+        name="write-after-the-release",
+        edits=((CRITICAL_SECTION, """        with self._lock:
+            current = self.value
+            if between is not None:
+                between()
+        self.value = current + delta
+"""),),
+        expect="the write came after the release",
+    ),
+    Mistake(
+        name="counter-lock-made-without-the-factory",
+        edits=(("        self._lock = lock_factory()\n", "        self._lock = threading.Lock()\n"),),
+        expect="the test needs lock_factory to see the lock",
+    ),
+    Mistake(
+        name="run-jobs-lock-made-without-the-factory",
+        edits=(("    lock = lock_factory()\n\n    def job(name):\n",
+                "    lock = threading.Lock()\n\n    def job(name):\n"),),
+        expect="the test needs lock_factory to see the lock",
+    ),
+    Mistake(
+        name="run-jobs-joins-only-the-last-thread",
+        edits=(("""    for thread in threads:
+        thread.join()
+""", """    threads[-1].join()
+"""),),
+        expect="not only the last one",
+    ),
+    Mistake(
+        name="run-jobs-never-joins",
+        edits=(("""    for thread in threads:
+        thread.join()
+""", ""),),
+        expect="join every thread you started",
+    ),
+    Mistake(
+        name="run-jobs-join-timeout-taken-as-finished",
+        edits=(("""    for thread in threads:
+        thread.join()
+""", """    for thread in threads:
+        thread.join(timeout=0.2)
+"""),),
+        expect="a join() that times out does not mean the thread has finished",
+    ),
+    Mistake(
+        name="try-increment-releases-a-lock-it-failed-to-get",
+        edits=(("""        if not self._lock.acquire(timeout=timeout):
+            return False
+        try:
+            self.value += 1
+        finally:
+            self._lock.release()
+        return True
+""", """        got = self._lock.acquire(timeout=timeout)
+        try:
+            if got:
+                self.value += 1
+        finally:
+            self._lock.release()
+        return got
+"""),),
+        expect="release only a lock you acquired",
+    ),
+    Mistake(
+        name="try-increment-never-waits",
+        edits=(("if not self._lock.acquire(timeout=timeout):", "if not self._lock.acquire(blocking=False):"),),
+        expect="acquire(blocking=False) never waits",
+    ),
+    Mistake(
+        name="timeout-passed-as-blocking",
+        edits=(("if not self._lock.acquire(timeout=timeout):", "if not self._lock.acquire(timeout):"),),
+        expect="pass the timeout to acquire()",
+    ),
 )

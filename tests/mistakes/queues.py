@@ -138,4 +138,60 @@ MISTAKES = (
 """, ""),),
         expect="task_done() must notify_all()",
     ),
+    Mistake(
+        name="qsize-counts-unfinished-tasks",
+        edits=(("""        with self._lock:
+            return len(self._items)
+""", """        with self._lock:
+            return self._unfinished
+"""),),
+        expect="not the tasks not yet marked done",
+    ),
+    Mistake(
+        name="empty-counts-unfinished-tasks",
+        edits=(("""        with self._lock:
+            return not self._items
+""", """        with self._lock:
+            return self._unfinished == 0
+"""),),
+        expect="not the tasks not yet marked done",
+    ),
+    Mistake(
+        name="pipeline-queue-made-without-the-factory",
+        edits=(('    q = queue_factory(maxsize)\n',
+                '    q = queue.Queue(maxsize)\n'),),
+        expect="the test needs queue_factory to see",
+    ),
+    Mistake(
+        name="consumers-never-joined",
+        edits=(("""        q.put(STOP)  # one sentinel per consumer: each stops at the first it gets
+    for thread in workers:
+        thread.join()
+""", """        q.put(STOP)  # one sentinel per consumer: each stops at the first it gets
+"""),),
+        expect="join every consumer thread",
+    ),
+    Mistake(
+        name="get-without-notify",
+        edits=(("""            item = self._items.popleft()
+            self._not_full.notify()
+""", """            item = self._items.popleft()
+"""),),
+        expect="notify missing",
+    ),
+    Mistake(
+        name="task-done-wakes-only-one-joiner",
+        edits=(("                self._all_done.notify_all()\n", "                self._all_done.notify()\n"),),
+        expect="notify() wakes only one waiter",
+    ),
+    Mistake(
+        name="get-waits-under-if-not-while",
+        edits=(("""            elif timeout is None:
+                self._not_empty.wait_for(lambda: self._items)
+""", """            elif timeout is None:
+                if not self._items:
+                    self._not_empty.wait()
+"""),),
+        expect="wait in a while loop",
+    ),
 )

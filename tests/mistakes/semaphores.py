@@ -62,4 +62,61 @@ MISTAKES = (
         edits=((SEMAPHORE_RELEASE, SEMAPHORE_RELEASE.replace("notify(n)", "notify()")),),
         expect="release(n) must wake n waiters",
     ),
+    Mistake(
+        name="if-instead-of-while-around-wait",
+        edits=(("            while self._value == 0:\n", "            if self._value == 0:\n"),),
+        expect="wait in a while loop",
+    ),
+    Mistake(
+        name="full-timeout-after-each-wake-up",
+        edits=(("""                if timeout is not None:
+                    if deadline is None:
+                        deadline = time.monotonic() + timeout
+                    else:
+                        timeout = deadline - time.monotonic()
+                        if timeout <= 0:
+                            return False
+                self._cond.wait(timeout)
+""", """                if not self._cond.wait(timeout):
+                    return False
+"""),),
+        expect="restarted its full timeout after a wake-up",
+    ),
+    Mistake(
+        name="bounded-release-checks-only-for-full",
+        edits=(("            if self._value + n > self._initial_value:\n",
+                "            if self._value >= self._initial_value:\n"),),
+        expect="a bound can be passed from below",
+    ),
+    Mistake(
+        name="bounded-release-checks-as-if-n-were-one",
+        edits=(("            if self._value + n > self._initial_value:\n",
+                "            if self._value + 1 > self._initial_value:\n"),),
+        expect="a bound can be passed from below",
+    ),
+    Mistake(
+        name="semaphore-made-in-each-thread",
+        edits=(("""    places = (semaphore_factory or BoundedSemaphore)(limit)
+
+    def job(name):
+        with places:
+""", """    def job(name):
+        with (semaphore_factory or BoundedSemaphore)(limit):
+"""),),
+        expect="a semaphore made inside each thread has its own places",
+    ),
+    Mistake(
+        name="run-limited-joins-only-the-last-thread",
+        edits=(("""    for thread in threads:
+        thread.join()
+""", """    threads[-1].join()
+"""),),
+        expect="not only the last one",
+    ),
+    Mistake(
+        name="condition-made-without-the-factory",
+        edits=(('        self._cond = condition_factory()\n',
+                '        self._cond = threading.Condition()\n'),),
+        expect="the test needs condition_factory to see",
+    ),
 )

@@ -51,4 +51,45 @@ MISTAKES = (
 """),),
         expect="that is a thread, not a child process",
     ),
+    Mistake(
+        name="main-thread-known-by-its-name",
+        edits=(("me is threading.main_thread()", 'me.name == "MainThread"'),),
+        expect="cannot tell it is the main thread by its name",
+    ),
+    Mistake(
+        name="main-thread-known-by-the-main-threads-name",
+        edits=(("me is threading.main_thread()", "me.name == threading.main_thread().name"),),
+        expect="cannot tell it is the main thread by its name",
+    ),
+    Mistake(
+        name="change-in-thread-never-joins",
+        edits=(("""    thread = threading.Thread(target=work, args=(data,))
+    thread.start()
+    thread.join()
+""", """    thread = threading.Thread(target=work, args=(data,))
+    thread.start()
+"""),),
+        expect="call thread.join() after thread.start(), before returning",
+    ),
+    Mistake(
+        name="change-in-thread-join-timeout-taken-as-finished",
+        edits=(("""    thread = threading.Thread(target=work, args=(data,))
+    thread.start()
+    thread.join()
+""", """    thread = threading.Thread(target=work, args=(data,))
+    thread.start()
+    thread.join(timeout=0.5)
+"""),),
+        expect="a join() that times out does not mean the thread has finished",
+    ),
+    Mistake(
+        name="change-in-process-never-joins",
+        edits=(("""    process.start()
+    process.join()
+    return process.exitcode
+""", """    process.start()
+    return process.exitcode
+"""),),
+        expect="join() the child before returning",
+    ),
 )

@@ -89,4 +89,56 @@ MISTAKES = (
         edits=(("        step = min(delay, cap, budget - total)\n", "        step = min(delay, cap)\n"),),
         expect="the back-off overruns the deadline",
     ),
+    Mistake(
+        name="finished-not-set-after-firing",
+        edits=(("""            self.function(*self.args, **self.kwargs)
+        self.finished.set()
+""", """            self.function(*self.args, **self.kwargs)
+"""),),
+        expect="self.finished was never set",
+    ),
+    Mistake(
+        name="repeating-timer-fires-at-start",
+        edits=(("""        due = self._clock() + self.interval
+        while not self.finished.wait(max(0.0, due - self._clock())):
+            self.function(*self.args, **self.kwargs)
+            due += self.interval
+""", """        due = self._clock()
+        while not self.finished.wait(max(0.0, due - self._clock())):
+            self.function(*self.args, **self.kwargs)
+            due += self.interval
+"""),),
+        expect="the first call came at once",
+    ),
+    Mistake(
+        name="deadline-expired-one-instant-late",
+        edits=(("        return self._clock() >= self.expires_at\n",
+                "        return self._clock() > self.expires_at\n"),),
+        expect="compare with >=, not >",
+    ),
+    Mistake(
+        name="timer-super-init-forgotten",
+        edits=(("        super().__init__()\n        self.interval = interval\n",
+                "        self.interval = interval\n"),),
+        expect="must call super().__init__() first",
+    ),
+    Mistake(
+        name="backoff-drops-the-last-short-wait",
+        edits=(("""    while total < budget:
+        step = min(delay, cap, budget - total)
+        delays.append(step)
+""", """    while total < budget:
+        step = min(delay, cap)
+        if total + step > budget:
+            break
+        delays.append(step)
+"""),),
+        expect="the last wait is not dropped",
+    ),
+    Mistake(
+        name="backoff-grows-before-the-first-wait",
+        edits=(("    delays, total, delay = [], 0.0, base\n",
+                "    delays, total, delay = [], 0.0, base * factor\n"),),
+        expect="the first wait is base itself",
+    ),
 )
