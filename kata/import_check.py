@@ -6,7 +6,9 @@ process in its very first fixture, and a spinning import thread that holds
 the GIL slows everything after it. The child imports the module under a bound
 of its own; when the bound runs out, faulthandler (registered on a signal, so
 it answers even while the import holds the GIL) says which line it is on, and
-the child's whole process group is killed.
+the child and everything it started are killed. The child stays in its
+parent's process group, so whoever stops the test run (Ctrl-C in a terminal,
+the engine killing the run's group) stops the trial with it.
 """
 from __future__ import annotations
 
@@ -27,7 +29,7 @@ CPU_BOUND = 3.0  # seconds of CPU an import may use: only code that spins uses t
 IDLE_BOUND = 3.0  # seconds an import may sit waiting (asleep, using no CPU): only code that waits gets there
 WALL_BOUND = 30.0  # seconds an import may take in all, whatever it does
 POLL = 0.02  # seconds between looks at the child
-DUMP_WAIT = 2.0  # seconds to wait for faulthandler's answer
+DUMP_WAIT = 10.0  # seconds to wait for faulthandler's answer (it comes in milliseconds, unless the box is swamped)
 IMPORTED, RAISED = "kata-import:imported", "kata-import:raised"
 
 _CHILD = """
@@ -54,6 +56,7 @@ class Verdict:
     finished: bool
     why: str = ""  # when not finished: what the module did, for the student
     line: int | None = None  # where it was in the module, when known
+    stuck: bool = False  # it was still running its top-level code when the bound ran out
 
 
 def trial_import(dotted: str, path: Path) -> Verdict:
@@ -64,13 +67,13 @@ def trial_import(dotted: str, path: Path) -> Verdict:
         child = subprocess.Popen(
             [sys.executable, "-c", _CHILD, str(write_end), dotted, json.dumps(sys.path)],
             pass_fds=(write_end,), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL, start_new_session=True)
+            stderr=subprocess.DEVNULL)
         os.close(write_end)
         write_end = -1
         try:
             return _watch(child, read_end, path)
         finally:
-            _kill_group(child)
+            _kill_tree(child)
     finally:
         os.close(read_end)
         if write_end >= 0:
@@ -108,7 +111,7 @@ def _watch(child: subprocess.Popen, report: int, path: Path) -> Verdict:
             why = f"it was still importing after {now - started:.0f} s"
         else:
             continue
-        return Verdict(False, why, _line_now(child, report, path))
+        return Verdict(False, why, _line_now(child, report, path), stuck=True)
 
 
 def _cpu(usage: psutil.Process | None) -> float:
@@ -165,9 +168,17 @@ def _drain(fd: int) -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
-def _kill_group(child: subprocess.Popen) -> None:
+def _kill_tree(child: subprocess.Popen) -> None:
+    """Kill the child and every process it started (a module may start processes at import)."""
     try:
-        os.killpg(child.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+        family = psutil.Process(child.pid).children(recursive=True)
+    except psutil.Error:
+        family = []
+    for process in family:
+        try:
+            process.kill()
+        except psutil.Error:
+            continue
+    child.kill()
     child.wait()
+    psutil.wait_procs(family, timeout=5)

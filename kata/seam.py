@@ -58,7 +58,7 @@ def _import(topic: str, path: Path):
         trial = import_check.trial_import(name, path)
         if not trial.finished:
             raise _error(f"{_shown(path)} failed to import: {trial.why}", path, trial.line,
-                         MAIN_GUARD if trial.line is not None else "")
+                         MAIN_GUARD if trial.stuck else "")
     try:
         return importlib.import_module(name)
     except (Exception, SystemExit) as exc:  # a student's module may do anything at import time
