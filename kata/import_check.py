@@ -45,7 +45,7 @@ else:
     outcome = "IMPORTED"
 report.write(outcome + "\\n")
 report.flush()
-os._exit(0)  # a thread the module started must not keep this child alive
+signal.pause()  # stay until the parent has found and killed whatever the module started
 """.replace("RAISED", RAISED).replace("IMPORTED", IMPORTED)
 
 

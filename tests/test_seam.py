@@ -96,3 +96,17 @@ def test_an_import_error_is_told_once_in_full_then_in_one_line(tmp_path):
         "every later test should repeat the failure in one line, with its line number:\n" + "\n".join(others[:3]))
     chained = [o for o in (first, *others) if "During handling" in o]
     assert not chained, f"an import failure should be reported once, not chained:\n{chained[0] if chained else ''}"
+
+
+def test_a_trial_import_leaves_nothing_its_module_started(tmp_path, monkeypatch):
+    from kata import import_check
+
+    module = tmp_path / "starts_a_child.py"
+    module.write_text("import subprocess\nsubprocess.Popen(['sleep', '307'])\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    verdict = import_check.trial_import("starts_a_child", module)
+    assert verdict.finished, f"a module that starts a child at import does finish importing: {verdict}"
+    survivors = [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", "307"]]
+    for process in survivors:
+        process.kill()
+    assert not survivors, "the trial import left the process its module started running"
