@@ -8,8 +8,8 @@ import sys
 # name -> (module with main(argv) -> int, one-line help)
 COMMANDS = {
     "progress": ("kata.commands.progress", "where you are and what to do next (the default)"),
-    "hint": ("kata.commands.hint", "one more hint for a topic's task: kata hint TOPIC [TASK]"),
-    "watch": ("kata.commands.watch", "re-run a topic's tests whenever a file changes"),
+    "hint": ("kata.commands.hint", "one more hint for the task you are on: kata hint [TOPIC] [TASK]"),
+    "watch": ("kata.commands.watch", "re-run the tests of the topic whose file you save"),
     "reset": ("kata.commands.reset", "put a topic's stub back, keeping yours as a backup"),
     "list": ("kata.commands.listing", "the topics in teaching order, with their tasks"),
     "docs": ("kata.docs", "rewrite the tables in README.md and GRADING.md from the registry"),
@@ -34,7 +34,10 @@ def main(argv: list[str] | None = None) -> int:
             raise
         print(f"kata {options.command}: not available in this version", file=sys.stderr)
         return 2
-    return module.main(argv[1:]) or 0
+    try:
+        return module.main(argv[1:]) or 0
+    except KeyboardInterrupt:  # Ctrl-C: the command has stopped what it started; no traceback
+        return 130
 
 
 if __name__ == "__main__":

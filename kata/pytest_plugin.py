@@ -2,7 +2,8 @@
 
 Options choose the tree under test and the multiprocessing start method;
 fixtures hand tests their probes; hooks turn a stub's NotImplementedError into
-one readable line, fail a test that leaks threads or processes, and make sure
+one readable line and a function that cannot be pickled into a lesson, fail a
+test that leaks threads or processes, and make sure
 the run exits even when a student's thread is stuck for good.
 """
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import hygiene, registry, stall, stall_picture, trees
+from kata import hygiene, pickling, registry, stall, stall_picture, trees
 from kata.probes import LockSpy
 from kata.results import ResultLog
 from kata.timeline import Timeline
@@ -100,7 +101,8 @@ def timeline() -> Timeline:
     return Timeline()
 
 
-# -- a stub fails in one line; a stall fails at once, with its picture -----------------
+# -- a stub fails in one line; a stall fails at once, with its picture; a function that
+#    cannot be pickled is explained ----------------------------------------------------
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
@@ -124,6 +126,8 @@ def pytest_runtest_call(item: pytest.Item):
         raise
     except (AssertionError, pytest.fail.Exception) as exc:
         message = _explained(exc, detector)
+    except Exception as exc:  # a test's own pytest.fail is no Exception: its message stands
+        message = pickling.explain(exc, trees.selected()) if topic_of(item) is not None else None
         if message is None:
             raise
     pytest.fail(message, pytrace=False)  # outside the except: no chained traceback

@@ -509,5 +509,8 @@ def get(name: str) -> Topic:
     for topic in TOPICS:
         if topic.name == name:
             return topic
-    known = ", ".join(names())
-    raise KeyError(f"no topic named {name!r}; the topics are: {known}")
+    import difflib
+
+    close = difflib.get_close_matches(name, names(), n=3, cutoff=0.6)
+    guess = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+    raise KeyError(f"no topic named {name!r}; {guess}the topics are: {', '.join(names())}")

@@ -56,3 +56,21 @@ def test_grading_md_documents_every_grade_option():
     options = [o for action in parser()._actions for o in action.option_strings if o.startswith("--")]
     missing = [o for o in options if o not in grading and o != "--help"]
     assert not missing, f"GRADING.md does not mention: {missing}"
+
+
+def test_the_readme_tells_a_student_what_to_run_first_and_what_the_tutorial_column_is():
+    readme = (trees.ROOT / "README.md").read_text(encoding="utf-8")
+    setup = readme[readme.index("## Set up"):readme.index("## For students")]
+    assert "**Students**" in setup and "**Instructors**" in setup, (
+        "README.md's Set up section should have a **Students** part and an **Instructors** part")
+    student, instructor = setup.index("**Students**"), setup.index("**Instructors**")
+    first_topic = f"pytest exercises/{registry.TOPICS[0].name}"
+    assert student < setup.index("\nkata ", student) < setup.index(first_topic, student) < instructor, (
+        f"README.md's Set up section should tell students to run `kata`, then `{first_topic}`, "
+        "before it turns to the instructors' self-check")
+    assert "\npytest\n" in setup[instructor:] and "six minutes" in setup[instructor:], (
+        "README.md's Set up section should give instructors bare `pytest` and say it takes about six minutes")
+    before_table = readme[:readme.index("<!-- topics:start -->")].rsplit("\n\n", 2)[-2]
+    assert "Chinese tutorial" in before_table and '"tutorial" column' in before_table, (
+        "the paragraph above README.md's topics table should say the tutorial column gives section numbers "
+        f"of the Chinese tutorial on processes and threads; it says:\n{before_table}")

@@ -55,3 +55,58 @@ def test_a_leaked_child_process_is_killed_and_fails_its_test(tmp_path):
     survivors = [p for p in psutil.process_iter(["cmdline"])
                  if p.pid not in before and p.info["cmdline"] == ["sleep", "300"]]
     assert not survivors, f"leaked processes survived the run: {survivors}"
+
+
+def stuck_tree(tmp_path, topic, body):
+    module = tmp_path / "stuck" / topic / f"{topic}.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(f"import time\n\n{body}\n")
+    return module.parent.parent
+
+
+SPINNING = ("s of CPU", "still importing after")  # the wall-clock bound comes first on a crowded machine
+
+
+@pytest.mark.parametrize("topic, body, says, options", [
+    ("locks", "while True: pass", SPINNING, ()),
+    ("locks", "time.sleep(1000)", ("sat waiting",), ("-n", "2")),
+    ("processes", "while True: pass", SPINNING, ("--start-method", "spawn")),
+    ("processes", "while True: pass", SPINNING, ("--start-method", "forkserver", "-n", "2")),
+], ids=["spins", "sleeps-xdist", "spins-spawn", "spins-forkserver-xdist"])
+@pytest.mark.timeout(300)  # a whole topic run, xdist workers included, on a machine that may be crowded
+def test_a_module_stuck_at_import_fails_every_test_at_once_with_its_line(tmp_path, topic, body, says, options):
+    run = engine.run_topic(topic, stuck_tree(tmp_path, topic, body), extra_args=options, hard_limit=120)
+    assert run.records and not run.unfinished and not run.passed, (
+        f"a module stuck at import should fail every test and leave none unfinished; "
+        f"unfinished: {run.unfinished}\n{run.output[-2000:]}")
+    told = [r for r in run.records if "line 3" in r["output"] and "__name__ == '__main__'" in r["output"]]
+    assert told and all(any(words in r["output"] for words in says) for r in run.records), (
+        f"the first test should name line 3, where the import was stuck ({' or '.join(says)}), and teach the "
+        f"__main__ guard; "
+        f"the others should say the same in one line:\n" + "\n".join(r["output"] for r in run.records[:3]))
+    assert "Timeout" not in run.output, f"the stuck import reached pytest-timeout:\n{run.output[-2000:]}"
+
+
+def test_an_import_error_is_told_once_in_full_then_in_one_line(tmp_path):
+    run = engine.run_topic("locks", hostile(tmp_path, "broken", whole="import os\ndef broken(:\n"))
+    first, *others = [r["output"] for r in run.records]
+    assert "SyntaxError" in first and "line 2: def broken(:" in first, (
+        f"the first test should name the syntax error and quote line 2:\n{first}")
+    assert others and all(len(o.strip().splitlines()) == 1 and "line 2" in o for o in others), (
+        "every later test should repeat the failure in one line, with its line number:\n" + "\n".join(others[:3]))
+    chained = [o for o in (first, *others) if "During handling" in o]
+    assert not chained, f"an import failure should be reported once, not chained:\n{chained[0] if chained else ''}"
+
+
+def test_a_trial_import_leaves_nothing_its_module_started(tmp_path, monkeypatch):
+    from kata import import_check
+
+    module = tmp_path / "starts_a_child.py"
+    module.write_text("import subprocess\nsubprocess.Popen(['sleep', '307'])\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    verdict = import_check.trial_import("starts_a_child", module)
+    assert verdict.finished, f"a module that starts a child at import does finish importing: {verdict}"
+    survivors = [p for p in psutil.process_iter(["cmdline"]) if p.info["cmdline"] == ["sleep", "307"]]
+    for process in survivors:
+        process.kill()
+    assert not survivors, "the trial import left the process its module started running"

@@ -1,16 +1,17 @@
-"""``kata hint TOPIC [TASK]``: one more hint each time you ask.
+"""``kata hint [TOPIC] [TASK]``: one more hint each time you ask.
 
-Without TASK, the hint is for the task of the topic's first failing test (as
-``kata progress`` last saw it), or task 1.
+Without TOPIC, the hint is for the topic you are on (the first one not yet
+green); a topic that is already green passes the question on to the next one
+that is not. Without TASK, it is for the task of the topic's first failing
+test, from a fresh run when the module changed since the last one, or task 1.
 """
 from __future__ import annotations
 
 import argparse
 import sys
 
-from rich.console import Console
-
 from kata import registry
+from kata.commands import progress, screen
 from kata.workcopy import WorkCopy
 
 
@@ -18,19 +19,38 @@ class HintError(Exception):
     pass
 
 
-def resolve_task(copy: WorkCopy, topic_name: str, number: int | None) -> registry.Task:
+def topic_named(name: str) -> registry.Topic:
     try:
-        topic = registry.get(topic_name)
+        return registry.get(name)
     except KeyError as exc:
         raise HintError(exc.args[0]) from None
-    if number is None:
-        failure = (copy.load("progress").get(topic_name) or {}).get("first_failure") or {}
-        number = failure.get("task") or topic.tasks[0].number
+
+
+def resolve_task(copy: WorkCopy, topic_name: str | None, number: int | None) -> tuple[str, registry.Task, str]:
+    """The topic and task to hint at, and a note when that is not the topic asked for."""
+    if number is not None:
+        topic = topic_named(topic_name) if topic_name else None
+        if topic is None:
+            raise HintError("give the topic too: kata hint TOPIC TASK")
+        return topic.name, _task(topic, number), ""
+    asked = topic_named(topic_name).name if topic_name else None
+    names = registry.names()
+    for name in names[names.index(asked):] if asked else names:
+        entry = progress.collect(copy, [name])[0]  # runs the topic only if it changed since its last run
+        if not entry.done:
+            note = f"{asked} is green already: on to {name}" if asked and name != asked else ""
+            task = (entry.first_failure or {}).get("task") or topic_named(name).tasks[0].number
+            return name, _task(topic_named(name), task), note
+    raise HintError(f"{asked} and every topic after it are green: nothing left to hint at" if asked
+                    else "every topic is green: nothing left to hint at. Well done!")
+
+
+def _task(topic: registry.Topic, number: int) -> registry.Task:
     try:
         return topic.task(number)
     except KeyError:
         numbers = ", ".join(str(task.number) for task in topic.tasks)
-        raise HintError(f"{topic_name} has no task {number}; its tasks are {numbers}") from None
+        raise HintError(f"{topic.name} has no task {number}; its tasks are {numbers}") from None
 
 
 def reveal(copy: WorkCopy, topic: str, task: registry.Task) -> tuple[list[str], bool]:
@@ -53,18 +73,22 @@ def render(topic: str, task: registry.Task, hints: list[str], last: bool) -> str
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kata hint", description=__doc__)
-    parser.add_argument("topic")
+    parser.add_argument("topic", nargs="?")
     parser.add_argument("task", nargs="?", type=int)
     options = parser.parse_args(argv)
     copy = WorkCopy.find()
+    console = screen.console()
     try:
-        task = resolve_task(copy, options.topic, options.task)
+        with console.status("running the topic's tests...", spinner="dots"):
+            topic, task, note = resolve_task(copy, options.topic, options.task)
     except HintError as exc:
-        print(f"kata hint: {exc}", file=sys.stderr)
+        print(screen.wrap(f"kata hint: {exc}"), file=sys.stderr)
         return 2
+    if note:
+        screen.show(console, note, style="dim")
     if not task.hints:
-        print(f"{options.topic}, task {task.number} has no hints yet: see {options.topic}'s README")
+        screen.show(console, f"{topic}, task {task.number} has no hints yet: see {topic}'s README")
         return 0
-    hints, last = reveal(copy, options.topic, task)
-    Console().print(render(options.topic, task, hints, last), highlight=False)
+    hints, last = reveal(copy, topic, task)
+    screen.show(console, render(topic, task, hints, last))
     return 0

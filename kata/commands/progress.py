@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 import os
-from concurrent.futures import ThreadPoolExecutor
+from concurrent import futures
 from dataclasses import asdict, dataclass
 
-from rich.console import Console
 from rich.table import Table
 
 from kata import engine, registry, trees
+from kata.commands import screen, stopping
 from kata.points import marked_tasks
 from kata.workcopy import WorkCopy
 
@@ -25,6 +25,7 @@ class TopicProgress:
     passed: int
     total: int
     first_failure: dict | None  # {"test", "task", "message"} of the first failing test, in file order
+    cut_short: bool = False  # the run was killed (Ctrl-C, a newer save): its verdicts are not kept
 
     @property
     def done(self) -> bool:
@@ -32,6 +33,7 @@ class TopicProgress:
 
 
 def run(copy: WorkCopy, topic: str) -> TopicProgress:
+    fingerprint = copy.fingerprint(topic)  # of the files this run tests, even if they change meanwhile
     result = engine.run_topic(topic, copy.exercises, test_files=[copy.test_file(topic)])
     by_id = {record["nodeid"]: record for record in result.records}
     order = result.collected or list(by_id)
@@ -46,7 +48,8 @@ def run(copy: WorkCopy, topic: str) -> TopicProgress:
                      "output": record["output"] if record else result.output[-2000:]}
             break
     passed = sum(1 for nodeid in order if by_id.get(nodeid, {}).get("outcome") == "passed")
-    return TopicProgress(topic, copy.fingerprint(topic), passed, len(order), first)
+    killed = result.returncode is not None and result.returncode < 0
+    return TopicProgress(topic, fingerprint, passed, len(order), first, cut_short=killed)
 
 
 def collect(copy: WorkCopy, topics=None, jobs: int | None = None) -> list[TopicProgress]:
@@ -60,13 +63,32 @@ def collect(copy: WorkCopy, topics=None, jobs: int | None = None) -> list[TopicP
             known[topic] = TopicProgress(**entry)
         else:
             stale.append(topic)
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
-        for fresh in pool.map(lambda topic: run(copy, topic), stale):
-            known[fresh.topic] = fresh
-    if stale:
-        cache.update({topic: asdict(known[topic]) for topic in stale})
+    with futures.ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
+        runs = [pool.submit(run, copy, topic) for topic in stale]
+        try:
+            for fresh in (done.result() for done in runs):
+                known[fresh.topic] = fresh
+        except BaseException:  # Ctrl-C: end every run now, not when the pool has worked through them
+            for pending in runs:
+                pending.cancel()
+            stopping.stop_runs(lambda timeout: not futures.wait(runs, timeout).not_done)
+            raise
+    kept = [topic for topic in stale if not known[topic].cut_short]
+    if kept:
+        cache = copy.load("progress")  # another command may have saved meanwhile
+        cache.update({topic: asdict(known[topic]) for topic in kept})
         copy.save("progress", cache)
     return [known[topic] for topic in topics]
+
+
+def first_unfinished(copy: WorkCopy, start: str | None = None) -> TopicProgress | None:
+    """The first topic (from ``start`` on, in teaching order) that is not green, running no more topics than needed."""
+    names = registry.names()
+    for name in names[names.index(start):] if start else names:
+        entry = collect(copy, [name])[0]
+        if not entry.done:
+            return entry
+    return None
 
 
 def current(progress: list[TopicProgress]) -> TopicProgress | None:
@@ -112,10 +134,15 @@ def next_step(progress: list[TopicProgress]) -> str:
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="kata progress", description=__doc__)
     parser.parse_args(argv)
+    stopping.ctrl_c_stops()
     copy = WorkCopy.find()
-    console = Console()
-    with console.status("running the topics that changed...", spinner="dots"):
-        progress = collect(copy)
+    console = screen.console()
+    try:
+        with console.status("running the topics that changed...", spinner="dots"):
+            progress = collect(copy)
+    except KeyboardInterrupt:
+        screen.show(console, "kata progress: stopped")
+        return 130
     console.print(table(progress))
-    console.print(next_step(progress), highlight=False)
+    screen.show(console, next_step(progress))
     return 0

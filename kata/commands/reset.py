@@ -6,13 +6,13 @@ import sys
 import time
 
 from kata import pristine, registry
+from kata.commands import screen
 from kata.workcopy import WorkCopy
 
 
 def reset(copy: WorkCopy, topic: str, clock=time.time) -> str | None:
     """Restore the stub; return where the student's file was saved (None if there was none)."""
-    if topic not in registry.names():
-        raise KeyError(f"no topic named {topic!r}; the topics are: {', '.join(registry.names())}")
+    registry.get(topic)  # an unknown name raises KeyError with the topics it might have meant
     module = copy.module(topic)
     backup = None
     if module.is_file():
@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     try:
         backup = reset(copy, options.topic)
     except KeyError as exc:
-        print(f"kata reset: {exc.args[0]}", file=sys.stderr)
+        print(screen.wrap(f"kata reset: {exc.args[0]}"), file=sys.stderr)
         return 2
     where = f"; your version is saved as {backup}" if backup else ""
     print(f"exercises/{options.topic}/{options.topic}.py is the stub again{where}")

@@ -95,11 +95,9 @@ def cleanup(*processes) -> None:
 
 def pickling_error(exc: BaseException) -> bool:
     """Whether ``exc`` is start() failing to send a lambda, closure or local class to a child."""
-    import pickle
+    from kata.pickling import unpicklable
 
-    text = str(exc).lower()
-    return isinstance(exc, (pickle.PicklingError, AttributeError, TypeError)) and (
-        "pickle" in text or "local object" in text or "lambda" in text)
+    return unpicklable(exc) is not None
 
 
 class _JoinWatch:
