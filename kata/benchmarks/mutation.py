@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import os
+import shlex
 import shutil
 import sys
 import tempfile
@@ -168,7 +169,8 @@ def run_topic(topic: str, folder: Path, timeout: float, equivalents: dict, deadl
     from cosmic_ray.work_db import WorkDB, use_db
 
     tree, copy, database = session(topic, folder)
-    command = f"{sys.executable} -m kata.benchmarks.mutation --judge {topic} {tree} --timeout {timeout:g}"
+    command = shlex.join([sys.executable, "-m", "kata.benchmarks.mutation", "--judge", topic, str(tree),
+                          "--timeout", f"{timeout:g}"])
     source = copy.read_text(encoding="utf-8")
     with use_db(str(database), WorkDB.Mode.open) as db:
         pending = db.pending_work_items
@@ -179,7 +181,7 @@ def run_topic(topic: str, folder: Path, timeout: float, equivalents: dict, deadl
                 print(f"{topic}: the unmutated solution fails its own tests; mutants would prove nothing", flush=True)
                 return None, [], []
         for done, item in enumerate(pending, 1):
-            if deadline is not None and time.time() > deadline:
+            if deadline is not None and time.monotonic() > deadline:
                 print(f"{topic}: stopped at the deadline; run again with the same --sessions to go on", flush=True)
                 break
             # The engine's hard limit ends a hung run; cosmic-ray's own limit is only a backstop.
@@ -237,8 +239,8 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--nice", type=int, default=15, help="niceness to run at (default 15)")
     parser.add_argument("--sessions", type=Path,
                         help="keep each topic's work here, and go on from it next time (default: a temp folder)")
-    parser.add_argument("--stop-at", metavar="EPOCH", type=float,
-                        help="start no new mutant after this time (seconds since the epoch); rerun to go on")
+    parser.add_argument("--minutes", type=float,
+                        help="start no new mutant after this many minutes; run again with --sessions to go on")
     parser.add_argument("--judge", nargs=2, metavar=("TOPIC", "TREE"), help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.judge:
@@ -257,9 +259,10 @@ def main(argv: list[str]) -> int:
     folder = options.sessions or Path(tempfile.mkdtemp(prefix="kata-mutation-"))
     folder.mkdir(parents=True, exist_ok=True)
     rows, stale_all = [], []
+    deadline = time.monotonic() + 60 * options.minutes if options.minutes else None
     try:
         for topic in options.topics or registry.names():
-            counts, survivors, stale = run_topic(topic, folder, options.timeout, equivalents, options.stop_at)
+            counts, survivors, stale = run_topic(topic, folder, options.timeout, equivalents, deadline)
             if counts is None:
                 continue
             rows.append(counts)
