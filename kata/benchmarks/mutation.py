@@ -155,12 +155,15 @@ def session(topic: str, folder: Path):
     tree = folder / topic / "tree"
     copy = trees.module_path(tree, topic)
     database = folder / topic / "session.sqlite"
-    if not (copy.is_file() and database.is_file() and copy.read_bytes() == solution.read_bytes()):
+    pristine = folder / topic / "solution.py"  # what the session mutates: a changed solution starts a new one
+    if not (pristine.is_file() and database.is_file() and pristine.read_bytes() == solution.read_bytes()):
         shutil.rmtree(folder / topic, ignore_errors=True)
         copy.parent.mkdir(parents=True)
+        shutil.copyfile(solution, pristine)
         shutil.copyfile(solution, copy)
         with use_db(str(database), WorkDB.Mode.create) as db:
             init([copy], db, {})
+    shutil.copyfile(pristine, copy)  # undo a mutant left in place by a run that was killed
     return tree, copy, database
 
 
