@@ -178,13 +178,13 @@ def run_topic(topic: str, folder: Path, timeout: float, equivalents: dict, deadl
     with use_db(str(database), WorkDB.Mode.open) as db:
         pending = db.pending_work_items
         print(f"{topic}: {db.num_work_items} mutants, {len(pending)} to run", flush=True)
-        if pending and db.num_results == 0:
+        if pending and db.num_results == 0 and not past(deadline):
             baseline = engine.run_topic(topic, tree, extra_args=("-x",), hard_limit=timeout)
             if baseline.failed or baseline.returncode != 0:
                 print(f"{topic}: the unmutated solution fails its own tests; mutants would prove nothing", flush=True)
                 return None, [], []
         for done, item in enumerate(pending, 1):
-            if deadline is not None and time.monotonic() > deadline:
+            if past(deadline):
                 print(f"{topic}: stopped at the deadline; run again with the same --sessions to go on", flush=True)
                 break
             # The engine's hard limit ends a hung run; cosmic-ray's own limit is only a backstop.
@@ -193,6 +193,10 @@ def run_topic(topic: str, folder: Path, timeout: float, equivalents: dict, deadl
             said = ((result.output or "").strip().splitlines() or [""])[0]
             print(f"  {done}/{len(pending)} {getattr(result.test_outcome, 'value', '-')}: {said}", flush=True)
         return tally(topic, source, db, equivalents)
+
+
+def past(deadline: float | None) -> bool:
+    return deadline is not None and time.monotonic() > deadline
 
 
 def tally(topic: str, source: str, db, equivalents: dict):
