@@ -1,0 +1,32 @@
+"""The checked-in list of equivalent mutants (kata/benchmarks/equivalent_mutants.toml) stays true.
+
+The mutation benchmark (``kata bench mutation``) subtracts these survivors and
+notices stale entries itself, but it is slow and not part of CI. This check is
+cheap: every entry is well-formed and still points at source the solution has.
+"""
+from __future__ import annotations
+
+import sys
+
+import pytest
+
+from kata import trees
+from kata.benchmarks import mutation
+
+
+def test_the_equivalent_mutant_list_is_well_formed_and_points_at_real_source():
+    if sys.version_info < (3, 11):
+        pytest.importorskip("toml", reason="reading TOML on Python 3.10 needs the mutation extra")
+    try:
+        equivalents = mutation.load_equivalents()
+    except SystemExit as exc:
+        pytest.fail(str(exc), pytrace=False)
+    stale = []
+    for topic, operator, where, before, after in equivalents:
+        lines = {line.strip() for line in trees.module_path(trees.SOLUTIONS, topic).read_text(encoding="utf-8")
+                 .splitlines()}
+        missing = [part for part in before.splitlines() if part not in lines]
+        if missing:
+            stale.append(f"{topic} {operator} in {where}: solutions/{topic} no longer has {missing}")
+    assert not stale, ("entries of kata/benchmarks/equivalent_mutants.toml whose source line is gone (remove "
+                       "them, or run kata bench mutation and list the survivors anew):\n  " + "\n  ".join(stale))

@@ -1,0 +1,86 @@
+"""The first failure a student sees names the mistake they made.
+
+tests/test_topics.py proves that each catalogued mistake fails some test whose
+message names it. A student reads the first red test, though (``-x`` stops
+there), so here the first failing test in test-file order must name it. Both
+files read the same shared runs (tests/runs.py): this check costs no run.
+
+MISNAMED lists the mistakes whose first failure does not name them yet, with
+what that failure says instead. It can only shrink: an entry whose first
+failure now names its mistake fails here until it is taken off the list.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.catalogue import all_cases
+
+# (topic, mistake) -> the test that fails first today, and why its message does not name the mistake.
+MISNAMED: dict[tuple[str, str], str] = {
+    ("processes", "super-init-not-called"):
+        "test_a_squarer_is_a_process_that_runs_nothing_until_started: a raw AttributeError ('_closed')",
+    ("daemons", "helper-not-a-daemon"):
+        "test_helper_is_a_daemon_and_job_an_ordinary_child: 'start the helper with daemon=True' (right, other words)",
+    ("process_locks", "no-lock"):
+        "test_report_holds_the_lock_across_both_lines: 'between() ran while the lock was free'",
+    ("process_locks", "lock-created-in-each-child"):
+        "test_report_holds_the_lock_across_both_lines: 'between() ran while the lock was free'",
+    ("process_locks", "module-level-lock"):
+        "test_report_holds_the_lock_across_both_lines: 'between() ran while the lock was free'",
+    ("process_locks", "value-incremented-without-get-lock"):
+        "test_add_visits_holds_the_counters_lock_between_read_and_write: 'while counter.get_lock() was free'",
+    ("process_locks", "plain-int-instead-of-the-value"):
+        "test_a_second_process_waits_while_the_first_is_between_read_and_write: blames 'a lock created in each child'",
+    ("locks", "lock-created-in-each-call"):
+        "test_the_counter_makes_one_lock_with_the_factory_and_uses_it: 'did you forget the lock?' (it did not)",
+    ("locks", "decrement-with-a-lock-of-its-own"):
+        "test_the_counter_makes_one_lock_with_the_factory_and_uses_it: 'called f() 2 times; expected exactly once'",
+    ("gil", "results-in-the-order-they-finished"):
+        "test_waiting_tasks_wait_at_the_same_time_in_threads: 'returned [30, 10, 20]; expected [10, 20, 30]', no cause",
+    ("deadlocks", "count-not-decremented"):
+        "test_the_owner_acquires_again_without_waiting: 'the underlying lock is still held'",
+    ("deadlocks", "freed-on-the-first-release"):
+        "test_the_owner_acquires_again_without_waiting: a raw RuntimeError 'cannot release un-acquired lock'",
+    ("queues", "tie-breaker-newest-first"):
+        "test_equal_priorities_with_items_that_cannot_be_compared: 'expected arrival order', not 'newest first'",
+    ("queues", "one-sentinel-for-all-consumers"):
+        "test_every_item_is_handled_exactly_once_by_several_producers_and_consumers: 'did not return within 10 s'",
+    ("queues", "put-that-does-not-block-on-maxsize"):
+        "test_no_wait_calls_raise_queue_full_and_queue_empty: 'put(block=False) on a full Queue(1) raised nothing'",
+    ("pools", "shutdown-without-waiting"):
+        "test_the_crawler_writes_one_line_per_page_none_lost_or_doubled: 'wrote 0 lines', hints at the callback",
+}
+
+
+def first_failure(run) -> dict | None:
+    """The failed record that comes first in the order pytest collected (and ran) the tests."""
+    order = {nodeid: index for index, nodeid in enumerate(run.collected)}
+    failed = sorted(run.failed, key=lambda record: order.get(record["nodeid"], len(order)))
+    return failed[0] if failed else None
+
+
+def shown(record: dict) -> str:
+    return f"{record['nodeid'].split('::')[-1]}: {record['message'][:400]}"
+
+
+@pytest.mark.timeout(3600)  # waits for whole topic runs, which the engine bounds itself
+@pytest.mark.parametrize("topic, mistake", all_cases(), ids=lambda value: getattr(value, "name", value))
+def test_the_first_failure_names_the_mistake(runs, topic, mistake):
+    run = runs.get("mistake", topic, mistake.name)
+    first = first_failure(run)
+    assert first is not None, f"mistake {mistake.name!r} passed every {topic} test, so no failure can name it"
+    names_it = mistake.expect in first["message"]
+    if (topic, mistake.name) in MISNAMED:
+        assert not names_it, (f"mistake {mistake.name!r} ({topic}) is listed in MISNAMED, but its first failure "
+                              f"now says {mistake.expect!r}: remove it from the list in {__file__}")
+        return
+    naming = [record["nodeid"].split("::")[-1] for record in run.failed if mistake.expect in record["message"]]
+    assert names_it, (f"mistake {mistake.name!r} ({topic}): the first failing test does not say "
+                      f"{mistake.expect!r}; a student who runs -x reads only this:\n  {shown(first)}\n"
+                      f"tests that do name it, later in the file: {naming or 'none'}")
+
+
+def test_every_misnamed_entry_is_a_catalogued_mistake():
+    catalogued = {(topic, mistake.name) for topic, mistake in all_cases()}
+    stale = sorted(set(MISNAMED) - catalogued)
+    assert not stale, f"MISNAMED in {__file__} lists mistakes the catalogue no longer has; remove them: {stale}"
