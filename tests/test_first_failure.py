@@ -31,22 +31,8 @@ MISNAMED: dict[tuple[str, str], str] = {
         "test_add_visits_holds_the_counters_lock_between_read_and_write: 'while counter.get_lock() was free'",
     ("process_locks", "plain-int-instead-of-the-value"):
         "test_a_second_process_waits_while_the_first_is_between_read_and_write: blames 'a lock created in each child'",
-    ("locks", "lock-created-in-each-call"):
-        "test_the_counter_makes_one_lock_with_the_factory_and_uses_it: 'did you forget the lock?' (it did not)",
-    ("locks", "decrement-with-a-lock-of-its-own"):
-        "test_the_counter_makes_one_lock_with_the_factory_and_uses_it: 'called f() 2 times; expected exactly once'",
     ("gil", "results-in-the-order-they-finished"):
         "test_waiting_tasks_wait_at_the_same_time_in_threads: 'returned [30, 10, 20]; expected [10, 20, 30]', no cause",
-    ("deadlocks", "count-not-decremented"):
-        "test_the_owner_acquires_again_without_waiting: 'the underlying lock is still held'",
-    ("deadlocks", "freed-on-the-first-release"):
-        "test_the_owner_acquires_again_without_waiting: a raw RuntimeError 'cannot release un-acquired lock'",
-    ("queues", "tie-breaker-newest-first"):
-        "test_equal_priorities_with_items_that_cannot_be_compared: 'expected arrival order', not 'newest first'",
-    ("queues", "one-sentinel-for-all-consumers"):
-        "test_every_item_is_handled_exactly_once_by_several_producers_and_consumers: 'did not return within 10 s'",
-    ("queues", "put-that-does-not-block-on-maxsize"):
-        "test_no_wait_calls_raise_queue_full_and_queue_empty: 'put(block=False) on a full Queue(1) raised nothing'",
     ("pools", "shutdown-without-waiting"):
         "test_the_crawler_writes_one_line_per_page_none_lost_or_doubled: 'wrote 0 lines', hints at the callback",
 }
