@@ -62,4 +62,9 @@ def ask_daemon_for_child(ctx):
         expect="a queue created at module level is a different queue in each spawned child",
         start_method="spawn",
     ),
+    Mistake(
+        name="daemon-never-joined",
+        edits=(("    answer = reply.get()\n    process.join()\n", "    answer = reply.get()\n"),),
+        expect="was never joined",
+    ),
 )
