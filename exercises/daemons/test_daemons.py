@@ -12,12 +12,13 @@ import os
 import pytest
 
 from kata import bounds
-from kata.seam import topic_fixture
+from kata.contexts import process_topic_fixture, spy_context_fixture
 from kata.support import daemons as probe
 from kata.support.processes import CHILD_BOUND, NOTHING, cleanup, pickling_error, receive
 from kata.workers import run_bounded
 
-daemons = topic_fixture("daemons")
+daemons = process_topic_fixture("daemons")  # refuses queues and locks kept as module globals
+mp_context = spy_context_fixture()  # checks what children are sent; records what was built
 
 # Child processes under spawn are whole new interpreters: on a loaded machine a test
 # that starts a few of them needs more than the kata's default per-test limit.

@@ -13,13 +13,14 @@ import threading
 import pytest
 
 from kata import bounds
+from kata.contexts import process_topic_fixture, spy_context_fixture
 from kata.probes import Rendezvous
-from kata.seam import topic_fixture
 from kata.support import join as join_support
 from kata.support.join import WatchedWorker
 from kata.workers import run_bounded
 
-join = topic_fixture("join")
+join = process_topic_fixture("join")  # refuses queues and locks kept as module globals
+mp_context = spy_context_fixture()  # checks what children are sent; records what was built
 
 LABELS = ("north", "south", "east", "west")
 COLOURS = ("red", "green", "blue")
@@ -176,7 +177,7 @@ def held_process(mp_context, gate):
 
 def check_bounded_wait(join, watched, timeout, finishes, kind):
     """Call finished_within(watched, timeout) and judge the answer against what really happened."""
-    result = run_bounded(join.finished_within, watched, timeout, timeout=2 * bounds.HANG,
+    result = run_bounded(join.finished_within, watched, timeout, timeout=4 * bounds.HANG,
                          what=f"finished_within({kind}, {timeout})")
     called = f"finished_within({kind}, {timeout}) called {watched.describe()} on it"
     joins = watched.joins

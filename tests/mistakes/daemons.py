@@ -17,7 +17,7 @@ MISTAKES = (
         edits=(("    helper_process = start_daemon(ctx, helper, *helper_args)\n", """    helper_process = ctx.Process(target=helper, args=helper_args)
     helper_process.start()
 """),),
-        expect="a non-daemon child keeps the program waiting",
+        expect="start the helper with daemon=True",
     ),
     Mistake(
         name="job-also-a-daemon",
@@ -59,8 +59,7 @@ MISTAKES = (
 def ask_daemon_for_child(ctx):
 """),
         ),
-        expect="a queue created at module level is a different queue in each spawned child",
-        start_method="spawn",
+        expect="keeps _REPLIES (a Queue) at module level",
     ),
     Mistake(
         name="daemon-never-joined",

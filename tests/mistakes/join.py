@@ -31,7 +31,6 @@ MISTAKES = (
         edits=(("mp_context.Process(target=work, args=(label, *common_args), name=label)",
                 "mp_context.Process(target=lambda label=label: work(label, *common_args), name=label)"),),
         expect="must be a module-level function",
-        start_method="spawn",
     ),
     Mistake(
         name="join-without-timeout",

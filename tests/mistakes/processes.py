@@ -22,7 +22,6 @@ MISTAKES = (
         edits=(("ctx.Process(target=target, args=(item,), kwargs=options)",
                 "ctx.Process(target=lambda: target(item, **options))"),),
         expect="a lambda or closure as target",
-        start_method="spawn",
     ),
     Mistake(
         name="is-alive-not-called",
@@ -72,7 +71,6 @@ MISTAKES = (
     process = ctx.Process(target=work)
 """),),
         expect="a lambda or closure as target",
-        start_method="forkserver",
     ),
     Mistake(
         name="super-init-not-called",
