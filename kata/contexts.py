@@ -106,6 +106,10 @@ class SpyContext:
         """The processes built here that run ``target``."""
         return [process for process, made_with, _ in self._made if made_with is target]
 
+    def args_of(self, process) -> tuple:
+        """The args ``process`` was built with (start() drops the Process's own copy)."""
+        return next(args for built, _, args in self._made if built is process)
+
     def pool_workers(self) -> list:
         """The worker processes of every ProcessPoolExecutor made with this context."""
         return self.built_by(futures_process._process_worker)
