@@ -61,6 +61,10 @@ def echo_in_child(processes, ctx, item, **options):
         process = expect_process(
             bounded("start_child()", processes.start_child, ctx, probe.echo, item, reply=reply, **options),
             "start_child()")
+        if process not in getattr(ctx, "built", (process,)):
+            pytest.fail("start_child(ctx, ...) returned a Process that ctx did not make: build it with "
+                        "ctx.Process(...), not multiprocessing.Process(...), so that it starts the way the caller "
+                        "chose (fork, forkserver or spawn)", pytrace=False)
         heard = probe.receive(reply, process)
     finally:
         probe.cleanup(process)

@@ -66,4 +66,22 @@ def ask_daemon_for_child(ctx):
         edits=(("    answer = reply.get()\n    process.join()\n", "    answer = reply.get()\n"),),
         expect="was never joined",
     ),
+    Mistake(
+        name="daemon-made-without-the-context",
+        edits=(("    process = ctx.Process(target=target, args=args, daemon=True)  # daemon before start()\n",
+                "    import multiprocessing\n\n"
+                "    process = multiprocessing.Process(target=target, args=args, daemon=True)\n"),),
+        expect="not multiprocessing.Process(...)",
+    ),
+    Mistake(
+        name="daemon-args-wrapped-in-a-tuple",
+        edits=(("ctx.Process(target=target, args=args, daemon=True)", "ctx.Process(target=target, args=(args,), daemon=True)"),),
+        expect="and args=args to ctx.Process",
+    ),
+    Mistake(
+        name="job-joined-before-returning",
+        edits=(("    job_process.start()\n    return helper_process, job_process\n",
+                "    job_process.start()\n    job_process.join()\n    return helper_process, job_process\n"),),
+        expect="return without waiting for them",
+    ),
 )

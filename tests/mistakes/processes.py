@@ -82,4 +82,24 @@ MISTAKES = (
         edits=(("    def run(self):\n", "    def work(self):\n"),),
         expect="name the method run",
     ),
+    Mistake(
+        name="reply-queue-at-module-level",
+        edits=(
+            ("import os\n", "import os\n\n_RESULTS = multiprocessing.Queue()\n"),
+            ("def _compute_and_send(func, item, results):\n    # Runs in the child: its memory is its own, so the result must travel back.\n    results.put(func(item))\n",
+             "def _compute_and_send(func, item):\n    _RESULTS.put(func(item))\n"),
+            ("""    results = ctx.Queue()
+    process = ctx.Process(target=_compute_and_send, args=(func, item, results))
+""", """    results = _RESULTS
+    process = ctx.Process(target=_compute_and_send, args=(func, item))
+"""),
+        ),
+        expect="keeps _RESULTS (a Queue) at module level",
+    ),
+    Mistake(
+        name="process-made-without-the-context",
+        edits=(("    process = ctx.Process(target=target, args=(item,), kwargs=options)\n",
+                "    process = multiprocessing.Process(target=target, args=(item,), kwargs=options)\n"),),
+        expect="not multiprocessing.Process(...)",
+    ),
 )
