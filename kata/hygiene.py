@@ -4,6 +4,13 @@ A test must not leave a non-daemon thread (it would keep the interpreter
 alive) or a child process behind. The guard snapshots both before a test and
 compares after its teardown; whatever is new gets a short grace period, then
 processes are killed and the test is failed with a list of the leftovers.
+
+Looking must come before reaping: multiprocessing.active_children() and
+is_alive() join finished children as they look, so a child that was never
+joined but has ended by the time of the check would vanish from any list
+taken after them. multiprocessing's own record of started, unjoined
+processes is read first, under every start method (under forkserver the
+fork server, not the test, is the OS parent, so no zombie shows there).
 """
 from __future__ import annotations
 
@@ -23,10 +30,16 @@ PROCESS_GRACE = 1.0  # a child that has exited but is not yet reaped
 class Snapshot:
     threads: set[threading.Thread] = field(default_factory=set)
     children: set[int] = field(default_factory=set)
+    unjoined: set = field(default_factory=set)  # multiprocessing Process objects started and not joined
 
     @classmethod
     def take(cls) -> Snapshot:
-        return cls(set(threading.enumerate()), {child.pid for child in _children()})
+        return cls(set(threading.enumerate()), {child.pid for child in _children()}, _unjoined())
+
+
+def _unjoined() -> set:
+    """Processes this process started with multiprocessing and has not joined: read without reaping any."""
+    return set(getattr(multiprocessing.process, "_children", ()))
 
 
 def _children() -> list[psutil.Process]:
@@ -73,23 +86,32 @@ def leaked_threads(before: Snapshot) -> list[threading.Thread]:
 
 
 def reap_leaked_processes(before: Snapshot) -> list[str]:
-    """Kill the children a test left behind; describe each one killed."""
-    multiprocessing.active_children()  # joins finished multiprocessing children
+    """Kill the children a test left behind; describe each one, and say whether it was still running."""
+    unjoined = [process for process in _unjoined() if process not in before.unjoined]  # before any reaping
     spared = before.children | _infrastructure_pids()
     fresh = [child for child in _children() if child.pid not in spared]
-    if not fresh:
-        return []
-    _, alive = psutil.wait_procs(fresh, timeout=PROCESS_GRACE)
-    described = []
+    _, alive = psutil.wait_procs(fresh, timeout=PROCESS_GRACE) if fresh else ((), [])
+    killed = {child.pid: _describe(child) for child in alive}
     for child in alive:
         try:
-            described.append(f"pid {child.pid} ({' '.join(child.cmdline())[:80] or child.name()})")
             child.kill()
         except psutil.Error:
-            continue
+            pass
     psutil.wait_procs(alive, timeout=PROCESS_GRACE)
-    multiprocessing.active_children()
+    described = [f"{process.name} (pid {process.pid}) was never joined: it "
+                 f"{'was still running and has been killed' if process.pid in killed else 'had ended'}"
+                 for process in unjoined]
+    mine = {process.pid for process in unjoined}
+    described += [f"{what} was still running and has been killed" for pid, what in killed.items() if pid not in mine]
+    multiprocessing.active_children()  # now reap what multiprocessing started
     return described
+
+
+def _describe(child: psutil.Process) -> str:
+    try:
+        return f"pid {child.pid} ({' '.join(child.cmdline())[:80] or child.name()})"
+    except psutil.Error:  # it has gone meanwhile
+        return f"pid {child.pid}"
 
 
 def threads_blocking_exit() -> list[threading.Thread]:

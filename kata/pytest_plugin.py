@@ -178,8 +178,7 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem):
 def _leaks_since(before: hygiene.Snapshot) -> list[str]:
     leaks = [f"thread {t.name!r} ({'non-daemon' if not t.daemon else 'a pool worker'}) is still running"
              for t in hygiene.leaked_threads(before)]
-    leaks += [f"child process {what} was still running and has been killed"
-              for what in hygiene.reap_leaked_processes(before)]
+    leaks += [f"child process {what}" for what in hygiene.reap_leaked_processes(before)]
     return leaks
 
 

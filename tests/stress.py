@@ -3,6 +3,7 @@
     python -m tests.stress locks --runs 50 --load            # solutions, then every catalogued mistake
     python -m tests.stress locks --runs 50 --only solutions --start-method spawn -n 2
     python -m tests.stress queues --runs 50 --load --focus    # each mistake: only the tests that name it
+    python -m tests.stress pools --runs 1 --cpu-count 16      # the machine says 16 cores (1, ...): same verdicts
 
 Prints, per tree, how many runs gave the expected verdict: solutions must pass
 every run, each mistake must fail every run with its message.
@@ -10,6 +11,7 @@ every run, each mistake must fail every run with its message.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import tempfile
@@ -32,6 +34,17 @@ def busy_cores(count: int):
             loop.wait()
 
 
+FAKE_CPUS = Path(__file__).parent / "fake_cpus"  # a sitecustomize that reads KATA_FAKE_CPU_COUNT
+
+
+def pretend_cpu_count(count: int) -> None:
+    """Every run started from here on (they inherit os.environ) sees ``count`` cores, children included."""
+    if count < 1:
+        raise SystemExit(f"--cpu-count {count}: a machine has at least one core")
+    os.environ["KATA_FAKE_CPU_COUNT"] = str(count)
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, (str(FAKE_CPUS), os.environ.get("PYTHONPATH"))))
+
+
 def verdicts(topic, tree, runs, start_method, extra, check, parallel, test_files=None):
     def one(_):
         return check(engine.run_topic(topic, tree, start_method=start_method, extra_args=extra,
@@ -52,7 +65,11 @@ def main(argv=None) -> int:
     parser.add_argument("-k", dest="keyword", help="pass -k to pytest: only the tests that matter here")
     parser.add_argument("--focus", action="store_true",
                         help="run each mistake once in full, then only the tests whose message named it")
+    parser.add_argument("--cpu-count", type=int, metavar="N",
+                        help="make os.cpu_count() say N in the test runs and every process they start")
     options = parser.parse_args(argv)
+    if options.cpu_count is not None:
+        pretend_cpu_count(options.cpu_count)
     topic = options.topic
     bad = 0
     keyword = ("-k", options.keyword) if options.keyword else ()

@@ -12,12 +12,13 @@ import os
 import pytest
 
 from kata import bounds
-from kata.seam import topic_fixture
+from kata.contexts import process_topic_fixture, spy_context_fixture
 from kata.support import daemons as probe
 from kata.support.processes import CHILD_BOUND, NOTHING, cleanup, pickling_error, receive
 from kata.workers import run_bounded
 
-daemons = topic_fixture("daemons")
+daemons = process_topic_fixture("daemons")  # refuses queues and locks kept as module globals
+mp_context = spy_context_fixture()  # checks what children are sent; records what was built
 
 # Child processes under spawn are whole new interpreters: on a loaded machine a test
 # that starts a few of them needs more than the kata's default per-test limit.
@@ -59,6 +60,10 @@ def test_start_daemon_runs_target_with_its_args_in_a_child(daemons, mp_context):
     try:
         process = call_bounded("start_daemon()", daemons.start_daemon, mp_context, probe.report, reply, release,
                                "lamp", 2)
+        if process not in mp_context.built:
+            pytest.fail("start_daemon(ctx, ...) returned a Process that ctx did not make: build it with "
+                        "ctx.Process(...), not multiprocessing.Process(...), so that it starts the way the caller "
+                        "chose (fork, forkserver or spawn)", pytrace=False)
         heard = reported(process, reply, "daemon")
         release.set()
     finally:
@@ -99,7 +104,10 @@ def test_helper_is_a_daemon_and_job_an_ordinary_child(daemons, mp_context):
     pair = (None, None)
     try:
         pair = call_bounded("start_helper_and_job()", daemons.start_helper_and_job, ctx,
-                            probe.report, (replies[0], releases[0]), probe.report, (replies[1], releases[1], "job"))
+                            probe.report, (replies[0], releases[0]), probe.report, (replies[1], releases[1], "job"),
+                            hang_hint=(": both children were held by the test, so a join() waits for ever — "
+                                       "start_helper_and_job() must start both and return without waiting for "
+                                       "them"))
         assert isinstance(pair, tuple) and len(pair) == 2, (
             f"start_helper_and_job() returned {pair!r}; expected (helper_process, job_process)")
         helper, job = pair

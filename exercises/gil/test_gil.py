@@ -17,22 +17,25 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 import pytest
 
 from kata import bounds, build
+from kata.contexts import pretend_cpu_count, process_topic_fixture, spy_context_fixture
 from kata.probes import Rendezvous
-from kata.seam import topic_fixture
 from kata.support import gil as gil_probes
+from kata.support.pool_tasks import PROCESS_HANG
 from kata.workers import run_bounded
 
-gil = topic_fixture("gil")
+gil = process_topic_fixture("gil")  # refuses queues and locks kept as module globals
+mp_context = spy_context_fixture()  # checks what children are sent; records what was built
 
 # The tests call your code from a helper thread (so that a hang becomes a failed test); Python 3.12+
 # warns about any fork() in a process with threads. The helper holds no lock a child could need.
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 
 ITEMS = (1, 2, 3)
+CPUS = 7  # what os.cpu_count() says while a test sizes a pool: never len(ITEMS)
 
 
-def bounded(call, *args, what, **kwargs):
-    return run_bounded(call, *args, timeout=2 * bounds.HANG + bounds.OVERLAP, what=what, **kwargs)
+def bounded(call, *args, what, timeout=2 * bounds.HANG + bounds.OVERLAP, **kwargs):
+    return run_bounded(call, *args, timeout=timeout, what=what, **kwargs)
 
 
 # -- task 1: threads for waiting ------------------------------------------------
@@ -62,8 +65,12 @@ def test_waiting_tasks_wait_at_the_same_time_in_threads(gil, timeline):
         pytest.fail(f"{len(ITEMS)} waiting tasks ran one after another; expected them to wait at the same "
                     f"time ({len(meeting.met)} of {len(ITEMS)} met)\n{timeline.render()}\nhint: {hint}",
                     pytrace=False)
-    assert results == [item * 10 for item in ITEMS], (
-        f"run_in_threads(work, {list(ITEMS)}) returned {results!r}; expected {[i * 10 for i in ITEMS]!r}")
+    expected = [item * 10 for item in ITEMS]
+    in_some_order = isinstance(results, list) and sorted(results, key=repr) == sorted(expected, key=repr)
+    assert results == expected, (
+        f"run_in_threads(work, {list(ITEMS)}) returned {results!r}; expected {expected!r}"
+        + (", in the order of the items: keep each result at its item's index, not in the order the tasks "
+           "finished" if in_some_order else ""))
 
 
 @pytest.mark.task(1)
@@ -108,10 +115,12 @@ def test_each_task_runs_in_a_thread_of_its_own(gil):
 # -- task 2: processes for computing ---------------------------------------------
 
 @pytest.mark.task(2)
-def test_computing_tasks_run_in_distinct_processes_at_once(gil, mp_context):
-    barrier = mp_context.Barrier(len(ITEMS), timeout=bounds.HANG)
+def test_computing_tasks_run_in_distinct_processes_at_once(gil, mp_context, monkeypatch):
+    pretend_cpu_count(monkeypatch, CPUS)  # a pool sized by default gets CPUS workers, on every machine
+    barrier = mp_context.Barrier(len(ITEMS), timeout=PROCESS_HANG)  # spawned workers start slowly when loaded
     results = bounded(gil.run_in_processes, gil_probes.meet, list(ITEMS), mp_context,
-                      initializer=gil_probes.install_barrier, initargs=(barrier,), what="run_in_processes()")
+                      initializer=gil_probes.install_barrier, initargs=(barrier,), what="run_in_processes()",
+                      timeout=PROCESS_HANG + 2 * bounds.HANG)
     assert [item for item, _, _ in results] == list(ITEMS), (
         f"run_in_processes(work, {list(ITEMS)}, ...) returned results for {[r[0] for r in results]!r}; "
         "expected one result per item, in the order of the items")
@@ -125,6 +134,12 @@ def test_computing_tasks_run_in_distinct_processes_at_once(gil, mp_context):
         f"only {met} of {len(ITEMS)} tasks were running at once ({len(set(pids))} distinct processes ran them): "
         "a pool that runs tasks one after another — give the pool one worker per item "
         "(max_workers=len(items)) and pass initializer/initargs on to it")
+    sizes = mp_context.pool_sizes()
+    if sizes and sizes != [len(ITEMS)]:
+        pytest.fail(f"run_in_processes(work, {list(ITEMS)}, ...) made a process pool with max_workers={sizes[0]}; "
+                    f"expected one worker per item, max_workers=len(items) = {len(ITEMS)}"
+                    + (" — without max_workers a pool takes os.cpu_count() workers, however many items there are"
+                       if sizes == [CPUS] else ""), pytrace=False)
     assert os.getpid() not in pids and len(set(pids)) == len(ITEMS), (
         f"the tasks ran in processes {pids} (the test is {os.getpid()}); expected {len(ITEMS)} distinct "
         "child processes")

@@ -13,13 +13,14 @@ import threading
 import pytest
 
 from kata import bounds
+from kata.contexts import process_topic_fixture, spy_context_fixture
 from kata.probes import Rendezvous
-from kata.seam import topic_fixture
 from kata.support import join as join_support
-from kata.support.join import WatchedWorker
+from kata.support.join import JoinGate, WatchedWorker
 from kata.workers import run_bounded
 
-join = topic_fixture("join")
+join = process_topic_fixture("join")  # refuses queues and locks kept as module globals
+mp_context = spy_context_fixture()  # checks what children are sent; records what was built
 
 LABELS = ("north", "south", "east", "west")
 COLOURS = ("red", "green", "blue")
@@ -43,9 +44,14 @@ def test_threads_started_together_overlap(join, timeline):
 
     run_bounded(join.run_threads, work, LABELS, timeout=bounds.HANG + bounds.OVERLAP * len(LABELS),
                 what="run_threads()")
+    with lock:
+        still_working = sorted(thread.name for thread in entered if thread.is_alive())
     if meeting.tripped:
         return
     picture = f"{timeline.render()}\nhint: start every thread first, then join them all (README, task 1)"
+    if still_working:
+        pytest.fail(f"run_threads() returned while the threads {still_working} were still working: join every "
+                    "thread before returning (all of them, not just the last one)\n" + picture, pytrace=False)
     if len(company) == len(LABELS) and max(company.values()) == 1:
         pytest.fail(f"{len(LABELS)} threads ran one after another; expected them to overlap — each was the "
                     "only one alive when its work began: did you call join() inside the start loop?\n"
@@ -78,18 +84,28 @@ def test_each_label_runs_once_in_its_own_named_thread(join):
 
 
 @pytest.mark.task(1)
-def test_run_threads_returns_after_every_thread_has_finished(join):
+def test_run_threads_returns_after_every_thread_has_finished(join, monkeypatch):
+    gate = JoinGate(monkeypatch)  # each worker finishes only once somebody joins its thread
     lock = threading.Lock()
-    finished = []
+    finished, threads = [], {}
 
     def work(label):
         with lock:
+            threads[label] = threading.current_thread()
+        gate.hold()
+        with lock:
             finished.append(label)
 
-    run_bounded(join.run_threads, work, LABELS, what="run_threads()")
-    assert sorted(finished) == sorted(LABELS), (
-        f"run_threads() returned when only {sorted(finished)} of {sorted(LABELS)} had finished their work: "
-        "join every thread before returning (and join them all, not just the last one)")
+    try:
+        run_bounded(join.run_threads, work, LABELS, what="run_threads()")
+        with lock:
+            done = sorted(finished)
+    finally:
+        gate.release()
+    joined = sorted(label for label, thread in threads.items() if thread in gate.joined)
+    assert done == sorted(LABELS), (
+        f"run_threads() returned when only {done} of {sorted(LABELS)} had finished their work; it joined the "
+        f"threads of {joined}: join every thread before returning (and join them all, not just the last one)")
 
 
 # -- task 2: the same with processes ----------------------------------------------
@@ -97,7 +113,18 @@ def test_run_threads_returns_after_every_thread_has_finished(join):
 def run_children(join, mp_context, work, common_args):
     """Call run_processes(work, COLOURS, mp_context, common_args), naming a target that cannot be pickled."""
     try:
-        return join.run_processes(work, COLOURS, mp_context, common_args)
+        exitcodes = join.run_processes(work, COLOURS, mp_context, common_args)
+        joined = [process for process, _ in mp_context.joins]
+        unjoined = sorted(mp_context.args_of(process)[0] for process in mp_context.built if process not in joined)
+        if unjoined:
+            pytest.fail(f"run_processes() returned {exitcodes!r} without joining the children for {unjoined}: "
+                        "join every child before returning (all of them, not just the last one), then read the "
+                        "exit codes — an exit code read before join() may be None", pytrace=False)
+        if not mp_context.built:
+            pytest.fail("run_processes() started no process with the mp_context it was given: make each child "
+                        "with mp_context.Process(...), not multiprocessing.Process(...), so that it starts the way "
+                        "the caller chose (fork, forkserver or spawn)", pytrace=False)
+        return exitcodes
     except (pickle.PicklingError, AttributeError, TypeError) as exc:
         text = str(exc)
         if "pickle" not in text.lower() and "local object" not in text:
@@ -152,6 +179,25 @@ def test_each_label_runs_in_a_child_process_with_the_common_args(join, mp_contex
         "then read its exitcode (it is None while the child may still be running)")
 
 
+@pytest.mark.task(2)
+def test_run_processes_returns_after_every_child_has_finished(join, mp_context, tmp_path):
+    gates = {label: mp_context.Event() for label in COLOURS}  # a child finishes only once it is joined
+    mp_context.join_hooks.append(lambda process, timeout: gates[mp_context.args_of(process)[0]].set())
+    try:
+        exitcodes = run_children(join, mp_context, join_support.note_when_released, (gates, str(tmp_path)))
+        done = sorted(join_support.read_notes(tmp_path))
+    finally:
+        for gate in gates.values():  # open every gate while its child still waits (never after a kill)
+            gate.set()
+        for process in mp_context.built:
+            process.join(bounds.HANG)
+    joined = sorted({mp_context.args_of(process)[0] for process, _ in mp_context.joins})
+    assert done == sorted(COLOURS), (
+        f"run_processes() returned {exitcodes!r} when only the children for {done} of {sorted(COLOURS)} had "
+        f"finished; it joined those for {joined}: join every child before returning (all of them, not just "
+        "the last one), then read the exit codes")
+
+
 # -- task 3: wait with a limit: join(timeout) and is_alive() --------------------------
 
 def held_thread(gate):
@@ -176,7 +222,7 @@ def held_process(mp_context, gate):
 
 def check_bounded_wait(join, watched, timeout, finishes, kind):
     """Call finished_within(watched, timeout) and judge the answer against what really happened."""
-    result = run_bounded(join.finished_within, watched, timeout, timeout=2 * bounds.HANG,
+    result = run_bounded(join.finished_within, watched, timeout, timeout=4 * bounds.HANG,
                          what=f"finished_within({kind}, {timeout})")
     called = f"finished_within({kind}, {timeout}) called {watched.describe()} on it"
     joins = watched.joins

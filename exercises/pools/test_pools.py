@@ -11,7 +11,6 @@ Functions that worker processes run live in kata/support/pool_tasks.py, a module
 light enough for spawn and forkserver children to import quickly; barriers
 and events reach them through the pool's initializer, never as task arguments.
 """
-import multiprocessing
 import os
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -20,18 +19,20 @@ from pickle import PicklingError
 import pytest
 
 from kata import bounds
+from kata.contexts import pretend_cpu_count, process_topic_fixture, spy_context_fixture
 from kata.httpserver import PageServer, page_html
 from kata.probes import Window
-from kata.seam import topic_fixture
 from kata.support.pool_tasks import (PROCESS_HANG, fail_on_three, finish_in_reverse, install_probes, occupy, square,
                                      square_and_pid)
-from kata.support.pools import PoolRecorder, RelayPool
+from kata.support.pools import PoolRecorder, ProcessPoolsMade, RelayPool
 from kata.timeline import Timeline
 from kata.workers import run_bounded
 
-pools = topic_fixture("pools")
+pools = process_topic_fixture("pools")  # refuses queues and locks kept as module globals
+mp_context = spy_context_fixture()  # checks what children are sent; records what was built
 
 ITEMS = (1, 2, 3, 4)
+CPUS = 7  # what os.cpu_count() says while a test sizes a pool: never a max_workers a test asks for
 SHORT = 0.1  # how long a correct pool is watched for a task it must not admit (paid once)
 PAGES = {f"/page/{n}": page_html(f"Page {n}", words=10 + 7 * n) for n in range(6)}
 MISSING = "/no/such/page"
@@ -54,6 +55,14 @@ def real_pool(request, mp_context):
     else:
         with ProcessPoolExecutor(max_workers=2, mp_context=mp_context) as pool:
             yield pool
+
+
+@pytest.fixture
+def process_pools(monkeypatch):
+    """Every ProcessPoolExecutor the code makes during the test, held until the test ends, then shut down."""
+    made = ProcessPoolsMade(monkeypatch)
+    yield made.pools
+    made.close()
 
 
 def hang_bound(pool):
@@ -103,7 +112,19 @@ def crawl_site(pools, site, tmp_path, paths, recorder=None, **options):
                     what="crawl()", **options)
     finally:
         recorder.release()  # a stuck crawl must not leave pool threads waiting forever
+    check_shut_down_and_waited(recorder)
     return urls, read_lines(results)
+
+
+def check_shut_down_and_waited(recorder):
+    """Name a pool left running, before its missing lines are blamed on anything else."""
+    if any(not wait for wait, _ in recorder.shutdowns):
+        pytest.fail("crawl() called shutdown(wait=False): it returned while pages were still being fetched and "
+                    "parsed, and left the pool's threads running behind it — use the pool as a context manager "
+                    "(with executor(...) as pool:), whose exit is shutdown(wait=True)", pytrace=False)
+    if recorder.made and not recorder.shutdowns:
+        pytest.fail("crawl() never shut its pool down: it returned while pages were still being fetched, and "
+                    "the worker threads outlive the call — use a with-block", pytrace=False)
 
 
 def lost_and_doubled(lines, expected):
@@ -309,14 +330,36 @@ def call_run_pool(pools, fn, items, **options):
             "initargs=initargs on to ProcessPoolExecutor as they came", pytrace=False)
 
 
+def check_the_pool_made(mp_context, max_workers):
+    """Fail, naming the parameter, if run_pool()'s pool ignored the mp_context or max_workers it was given."""
+    if not mp_context.pool_workers():
+        pytest.fail("run_pool() returned, but no worker process was started with the mp_context it was given: "
+                    "the pool was made without it, so it used the platform's default start method — pass "
+                    "mp_context=mp_context to ProcessPoolExecutor", pytrace=False)
+    sizes = mp_context.pool_sizes()
+    if sizes != [max_workers]:
+        pytest.fail(f"run_pool(max_workers={max_workers}) made process pool(s) of max_workers={sizes}; expected "
+                    f"one pool of {max_workers}"
+                    + (": a pool made without max_workers gets os.cpu_count() workers — pass max_workers to "
+                       "ProcessPoolExecutor" if sizes == [CPUS] else ""), pytrace=False)
+    # The test holds every pool made (process_pools), so one never shut down keeps its workers running.
+    left = [worker for worker in mp_context.pool_workers() if worker.exitcode is None]
+    if left:
+        pytest.fail(f"run_pool() returned with {len(left)} worker processes still running: the process pool was "
+                    "never shut down — use it as a context manager (with ProcessPoolExecutor(...) as pool:), "
+                    "whose exit shuts the pool down and joins its workers before you return", pytrace=False)
+
+
 @pytest.mark.task(4)
-def test_run_pool_runs_max_workers_tasks_at_once_and_never_more(pools, mp_context):
+def test_run_pool_runs_max_workers_tasks_at_once_and_never_more(pools, mp_context, monkeypatch, process_pools):
+    pretend_cpu_count(monkeypatch, CPUS)  # a pool sized by default gets CPUS workers, on every machine
     lock = mp_context.Lock()
     inside, peak, missed = mp_context.Value("i", 0), mp_context.Value("i", 0), mp_context.Value("i", 0)
     meet = mp_context.Barrier(2, timeout=PROCESS_HANG)  # a second worker process may be slow to start
     over = mp_context.Barrier(3, timeout=SHORT)
     result = call_run_pool(pools, occupy, [0, 1, 2, 3], max_workers=2,
                            **process_probes(mp_context, lock, inside, peak, meet, over, missed))
+    check_the_pool_made(mp_context, 2)
     assert result == [0, 10, 20, 30], f"run_pool(occupy, [0, 1, 2, 3]) returned {result!r}; expected [0, 10, 20, 30]"
     assert peak.value <= 2, (
         f"run_pool(max_workers=2) had {peak.value} tasks running at once; expected at most 2: "
@@ -327,8 +370,7 @@ def test_run_pool_runs_max_workers_tasks_at_once_and_never_more(pools, mp_contex
 
 
 @pytest.mark.task(4)
-def test_run_pool_keeps_input_order_and_leaves_no_worker_behind(pools, mp_context):
-    before = set(multiprocessing.active_children())
+def test_run_pool_keeps_input_order_and_leaves_no_worker_behind(pools, mp_context, process_pools):
     gates = [mp_context.Event() for _ in range(2)]
     gates[-1].set()  # item 1 may finish at once; item 0 waits until item 1 has
     order, count, lock = mp_context.Array("i", 2), mp_context.Value("i", 0), mp_context.Lock()
@@ -338,10 +380,7 @@ def test_run_pool_keeps_input_order_and_leaves_no_worker_behind(pools, mp_contex
     assert result == [0, 1], (
         f"the tasks finished in the order {finished}; run_pool(square, [0, 1]) returned {result!r}; "
         "expected the input order, [0, 1]: pool.map keeps it, whatever order the tasks finish in")
-    left = [p for p in multiprocessing.active_children() if p not in before]
-    assert not left, (
-        f"run_pool() returned with {len(left)} worker processes still alive: use the pool as a context "
-        "manager so that it shuts down and joins its workers before you return")
+    check_the_pool_made(mp_context, 2)
 
 
 # -- task 5: stop early: cancel what has not started --------------------------------

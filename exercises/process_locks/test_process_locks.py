@@ -7,15 +7,19 @@ waiting for the lock (the fix). The lock comes from a factory the test hands
 in, so the test knows for certain who waited for it, in any process, under
 fork, forkserver and spawn alike.
 """
+from multiprocessing import synchronize
+
 import pytest
 
 from kata import bounds
+from kata.contexts import process_topic_fixture, spy_context_fixture
 from kata.expect import raises
-from kata.seam import dotted_name, topic_fixture
+from kata.seam import dotted_name
 from kata.support.process_locks import HELD_GIVEN, HELD_MODULE_LEVEL, HELD_NOTHING, HELD_OWN, ProcessWindow
 from kata.workers import run_bounded
 
-process_locks = topic_fixture("process_locks")
+process_locks = process_topic_fixture("process_locks")  # refuses queues and locks kept as module globals
+mp_context = spy_context_fixture()  # checks what children are sent; records what was built
 
 # The tests call your code from a helper thread (so that a hang becomes a failed test); Python 3.12+
 # warns about any fork() in a process with threads. The helper holds no lock a child could need.
@@ -111,13 +115,55 @@ def test_report_flushes_the_first_line_before_calling_between(process_locks, tmp
         "line and flush() it, then call between(), then write the second")
 
 
+class CountingLock:
+    """Passes acquire and release on to a real lock, and counts the acquisitions."""
+
+    def __init__(self, lock):
+        self.lock = lock
+        self.acquired = 0
+
+    def acquire(self, *args, **kwargs):
+        got = self.lock.acquire(*args, **kwargs)
+        self.acquired += bool(got)
+        return got
+
+    def release(self):
+        self.lock.release()
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+def locks_made_during_the_test(monkeypatch):
+    """Every multiprocessing lock, semaphore or condition made from here on in this process."""
+    made = []
+    original = synchronize.SemLock.__init__
+
+    def counting(lock, *args, **kwargs):
+        made.append(lock)
+        original(lock, *args, **kwargs)
+
+    monkeypatch.setattr(synchronize.SemLock, "__init__", counting)
+    return made
+
+
 @pytest.mark.task(1)
-def test_report_holds_the_lock_across_both_lines(process_locks, tmp_path, mp_context):
+def test_report_holds_the_lock_across_both_lines(process_locks, tmp_path, mp_context, monkeypatch):
     path = tmp_path / "log.txt"
     lock = mp_context.Lock()
+    given = CountingLock(lock)
+    made = locks_made_during_the_test(monkeypatch)
     held = []
-    process_locks.report(str(path), "ana", lock, between=lambda: held.append(is_held(lock)))
+    process_locks.report(str(path), "ana", given, between=lambda: held.append(is_held(lock)))
     assert held, "report() never called between(): call it after the first line and before the second"
+    if held == [False] and not given.acquired:
+        pytest.fail("report() took a lock it made itself, never the one it was given: a lock created in each "
+                    "child belongs to that child alone and excludes nobody — use the lock passed in" if made else
+                    "report() never took the lock it was given: did you forget the lock? Put both writes and "
+                    "the call to between() inside `with lock:`", pytrace=False)
     assert held == [True], (
         "between() ran while the lock was free: hold the lock from before the first line until after the "
         "second — put both writes and the call to between() inside one `with lock:` block")
@@ -230,7 +276,8 @@ def test_add_visits_holds_the_counters_lock_between_read_and_write(process_locks
     process_locks.add_visits(counter, 1, between=between)
     assert held, "add_visits() never called between(): call it after reading counter.value and before writing"
     assert held == [True], (
-        "between() ran while counter.get_lock() was free: " + NAKED_HINT.split(": ", 1)[1])
+        "between() ran while counter.get_lock() was free, so counter.value was read outside counter.get_lock(): "
+        + NAKED_HINT.split(": ", 1)[1])
     assert counter.get_obj().value == 1, (
         f"add_visits(counter, 1) wrote {counter.get_obj().value!r}; expected 1 (the value read before between(), "
         "plus one): read once, call between(), then write what you read plus one")
@@ -252,8 +299,12 @@ def test_a_second_process_waits_while_the_first_is_between_read_and_write(proces
         f"between() ran {window.entries} times for {len(NAMES)} processes adding one visit each; expected "
         f"{len(NAMES)}: pass between to add_visits() in every child")
     if window.overlapped:
-        pytest.fail(overlap_message(window, "a second process read counter.value while the first was between "
-                                            "its read and its write"), pytrace=False)
+        what = "a second process read counter.value while the first was between its read and its write"
+        if window.first_held == HELD_OWN:
+            pytest.fail(f"{what}, although the first child held a lock — not the lock of the Value it was given: "
+                        "did each child get a Value of its own? Then pass the Value itself to each child, "
+                        "args=(counter, times, between), and take its counter.get_lock()", pytrace=False)
+        pytest.fail(overlap_message(window, what), pytrace=False)
     if window.waited_out:
         pytest.fail(serial_message(window, "the processes did not run at the same time"), pytrace=False)
     assert result == len(NAMES), (

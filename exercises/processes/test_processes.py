@@ -13,11 +13,12 @@ import signal
 
 import pytest
 
-from kata.seam import topic_fixture
+from kata.contexts import process_topic_fixture, spy_context_fixture
 from kata.support import processes as probe
 from kata.workers import run_bounded
 
-processes = topic_fixture("processes")
+processes = process_topic_fixture("processes")  # refuses queues and locks kept as module globals
+mp_context = spy_context_fixture()  # checks what children are sent; records what was built
 
 # Child processes under spawn are whole new interpreters: on a loaded machine a test
 # that starts one needs more than the kata's default per-test limit.
@@ -60,6 +61,10 @@ def echo_in_child(processes, ctx, item, **options):
         process = expect_process(
             bounded("start_child()", processes.start_child, ctx, probe.echo, item, reply=reply, **options),
             "start_child()")
+        if process not in getattr(ctx, "built", (process,)):
+            pytest.fail("start_child(ctx, ...) returned a Process that ctx did not make: build it with "
+                        "ctx.Process(...), not multiprocessing.Process(...), so that it starts the way the caller "
+                        "chose (fork, forkserver or spawn)", pytrace=False)
         heard = probe.receive(reply, process)
     finally:
         probe.cleanup(process)
@@ -231,7 +236,13 @@ def test_a_squarer_is_a_process_that_runs_nothing_until_started(processes, mp_co
     try:
         assert isinstance(squarer, multiprocessing.Process), (
             f"Squarer is a {type(squarer).__mro__[1:]}; expected a subclass of multiprocessing.Process")
-        assert squarer.pid is None, "Squarer([5], results) started a process already: nothing runs until start()"
+        try:
+            pid = squarer.pid
+        except AttributeError as exc:
+            pytest.fail(f"asking a new Squarer for its pid raised AttributeError: {exc}: call super().__init__() "
+                        "first thing in Squarer.__init__, so the Process part of the object gets set up",
+                        pytrace=False)
+        assert pid is None, "Squarer([5], results) started a process already: nothing runs until start()"
     finally:
         probe.cleanup(squarer)
 

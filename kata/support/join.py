@@ -92,7 +92,11 @@ class WatchedWorker:
         self.calls.append(("join", timeout))
         if timeout is None or self.open_gate_on_join:
             self.gate.set()
-        self.worker.join(bounds.HANG if timeout is None else timeout)
+            # The gate is open, so the worker ends during this wait, as the test promised: wait for that
+            # whatever timeout was asked (a child on a loaded machine may still be starting up).
+            self.worker.join(3 * bounds.HANG)
+        else:
+            self.worker.join(timeout)
 
     def is_alive(self) -> bool:
         alive = self.worker.is_alive()
@@ -114,3 +118,47 @@ class WatchedWorker:
         shown = [("join()" if arg is None else f"join({arg!r})") if call == "join" else "is_alive()"
                  for call, arg in self.calls]
         return ", ".join(shown) or "nothing"
+
+
+# -- workers that finish only once somebody joins them ------------------------------
+
+class JoinGate:
+    """Holds each worker thread until somebody calls join() on it; notes whom join() was called on.
+
+    Installed for one test (threading.Thread.join is wrapped through
+    ``monkeypatch``), so whether a worker had finished when the call under
+    test returned never depends on how fast it ran: a worker nobody joined is
+    still held then, every run. ``release()`` lets every held worker go.
+    """
+
+    def __init__(self, monkeypatch) -> None:
+        self.joined: set[threading.Thread] = set()
+        self._changed = threading.Condition()
+        self._released = False
+        original = threading.Thread.join
+        gate = self
+
+        def join(thread, timeout=None):
+            with gate._changed:
+                gate.joined.add(thread)
+                gate._changed.notify_all()
+            return original(thread, timeout)
+
+        monkeypatch.setattr(threading.Thread, "join", join)
+
+    def hold(self) -> None:
+        """In a worker: wait until this thread has been joined, or the test releases everybody."""
+        me = threading.current_thread()
+        with self._changed:
+            self._changed.wait_for(lambda: me in self.joined or self._released, timeout=3 * bounds.HANG)
+
+    def release(self) -> None:
+        with self._changed:
+            self._released = True
+            self._changed.notify_all()
+
+
+def note_when_released(label, gates, folder) -> None:
+    """In a child: wait until the test opens this label's gate (it does so when the child is joined); note it."""
+    gates[label].wait(3 * bounds.HANG)
+    _write_note(folder, label, {"pid": os.getpid()})

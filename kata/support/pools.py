@@ -217,3 +217,30 @@ class PoolRecorder:
             self.shutdowns.append((wait, cancel_futures))
         if not cancel_futures and self.expect_cancelled is not None:
             self.settled.set()  # nothing will be cancelled: let the workers go on
+
+
+class ProcessPoolsMade:
+    """Keeps every ProcessPoolExecutor made while it is installed, and shuts them down at the end.
+
+    Holding them matters: a pool that nobody shut down and nobody refers to
+    any more is shut down by its own manager thread soon after it is dropped,
+    so whether its workers were still running when the call returned would be
+    a matter of luck. Held, they run until the test looks.
+    """
+
+    def __init__(self, monkeypatch) -> None:
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.pools: list = []
+        original = ProcessPoolExecutor.__init__
+
+        def recording_init(pool, *args, **kwargs):
+            self.pools.append(pool)
+            original(pool, *args, **kwargs)
+
+        monkeypatch.setattr(ProcessPoolExecutor, "__init__", recording_init)
+
+    def close(self) -> None:
+        for pool in self.pools:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.pools.clear()

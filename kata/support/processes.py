@@ -84,11 +84,18 @@ def receive(channel, process, timeout: float = CHILD_BOUND):
 
 
 def cleanup(*processes) -> None:
-    """Kill and join whatever the test started, whatever state it is in."""
+    """Kill and join whatever the test started, whatever state it is in.
+
+    A watched process's gate opens before the kill, never after: set() on a
+    multiprocessing Event waits for the waiters it wakes, and a waiter killed
+    mid-wait never answers, so set() after a kill can block for ever.
+    """
     for process in processes:
         if process is None or getattr(process, "_popen", None) is None:
             continue
         if process.exitcode is None:
+            if isinstance(process, _JoinWatch):
+                process.open_gate()
             process.kill()
         process.join(CHILD_BOUND)
 
@@ -110,9 +117,14 @@ class _JoinWatch:
 
     def join(self, timeout=None):
         self.join_calls += 1
-        if self._gate is not None:
-            self._gate.set()
+        self.open_gate()
         super().join(timeout)
+
+    def open_gate(self) -> None:
+        """Open the gate once, and only while the child lives: a child killed at the gate never answers set()."""
+        gate, self._gate = self._gate, None
+        if gate is not None and self.exitcode is None:
+            gate.set()
 
 
 class WatchedForkProcess(_JoinWatch, context.ForkProcess):

@@ -17,7 +17,7 @@ MISTAKES = (
         edits=(("    helper_process = start_daemon(ctx, helper, *helper_args)\n", """    helper_process = ctx.Process(target=helper, args=helper_args)
     helper_process.start()
 """),),
-        expect="a non-daemon child keeps the program waiting",
+        expect="start the helper with daemon=True",
     ),
     Mistake(
         name="job-also-a-daemon",
@@ -59,7 +59,29 @@ MISTAKES = (
 def ask_daemon_for_child(ctx):
 """),
         ),
-        expect="a queue created at module level is a different queue in each spawned child",
-        start_method="spawn",
+        expect="keeps _REPLIES (a Queue) at module level",
+    ),
+    Mistake(
+        name="daemon-never-joined",
+        edits=(("    answer = reply.get()\n    process.join()\n", "    answer = reply.get()\n"),),
+        expect="was never joined",
+    ),
+    Mistake(
+        name="daemon-made-without-the-context",
+        edits=(("    process = ctx.Process(target=target, args=args, daemon=True)  # daemon before start()\n",
+                "    import multiprocessing\n\n"
+                "    process = multiprocessing.Process(target=target, args=args, daemon=True)\n"),),
+        expect="not multiprocessing.Process(...)",
+    ),
+    Mistake(
+        name="daemon-args-wrapped-in-a-tuple",
+        edits=(("ctx.Process(target=target, args=args, daemon=True)", "ctx.Process(target=target, args=(args,), daemon=True)"),),
+        expect="and args=args to ctx.Process",
+    ),
+    Mistake(
+        name="job-joined-before-returning",
+        edits=(("    job_process.start()\n    return helper_process, job_process\n",
+                "    job_process.start()\n    job_process.join()\n    return helper_process, job_process\n"),),
+        expect="return without waiting for them",
     ),
 )

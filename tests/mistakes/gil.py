@@ -46,13 +46,12 @@ MISTAKES = (
         expect="a pool that runs tasks one after another",
     ),
     Mistake(
-        # Linux's default before 3.14 is fork, so the mistake shows only under another start method.
+        # The tests hand the code a context of their own, so an ignored one shows under every start method.
         name="mp-context-ignored",
         edits=((PROCESS_POOL, """    with ProcessPoolExecutor(max_workers=len(items),
                              initializer=initializer, initargs=initargs) as pool:
 """),),
         expect="the mp_context was ignored",
-        start_method="spawn",
     ),
     Mistake(
         name="chooser-gives-threads-for-cpu-work",
@@ -93,5 +92,11 @@ MISTAKES = (
 """, """    return sys._is_gil_enabled()
 """),),
         expect="it exists only from 3.13 on",
+    ),
+    Mistake(
+        name="process-pool-size-left-to-the-default",
+        edits=(("    with ProcessPoolExecutor(max_workers=len(items), mp_context=mp_context,\n",
+                "    with ProcessPoolExecutor(mp_context=mp_context,\n"),),
+        expect="without max_workers a pool takes os.cpu_count() workers",
     ),
 )

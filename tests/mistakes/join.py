@@ -31,7 +31,6 @@ MISTAKES = (
         edits=(("mp_context.Process(target=work, args=(label, *common_args), name=label)",
                 "mp_context.Process(target=lambda label=label: work(label, *common_args), name=label)"),),
         expect="must be a module-level function",
-        start_method="spawn",
     ),
     Mistake(
         name="join-without-timeout",
@@ -60,5 +59,38 @@ MISTAKES = (
         name="is-alive-answer-inverted",
         edits=(("    return not worker.is_alive()\n", "    return worker.is_alive()\n"),),
         expect="True means it has finished",
+    ),
+    Mistake(
+        name="only-the-last-thread-joined",
+        edits=(("""    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+""", """    for thread in threads:
+        thread.start()
+    thread.join()
+"""),),
+        expect="not just the last one",
+    ),
+    Mistake(
+        name="only-the-last-process-joined",
+        edits=(("""    for process in processes.values():
+        process.start()
+    for process in processes.values():
+        process.join()
+""", """    for process in processes.values():
+        process.start()
+    process.join()
+"""),),
+        expect="not just the last one",
+    ),
+    Mistake(
+        name="processes-made-without-the-context",
+        edits=(("""    processes = {label: mp_context.Process(target=work, args=(label, *common_args), name=label)
+""", """    import multiprocessing
+
+    processes = {label: multiprocessing.Process(target=work, args=(label, *common_args), name=label)
+"""),),
+        expect="not multiprocessing.Process(...)",
     ),
 )

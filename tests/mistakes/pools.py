@@ -106,6 +106,25 @@ MISTAKES = (
         edits=(("initializer=initializer, initargs=initargs) as pool:",
                 "initializer=lambda: initializer(*initargs) if initializer else None) as pool:"),),
         expect="can't be pickled",
-        start_method="spawn",
+    ),
+    Mistake(
+        name="process-pool-made-without-mp-context",
+        edits=(("    with ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context,\n",
+                "    with ProcessPoolExecutor(max_workers=max_workers,\n"),),
+        expect="pass mp_context=mp_context to ProcessPoolExecutor",
+    ),
+    Mistake(
+        name="process-pool-size-left-to-the-default",
+        edits=(("    with ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context,\n",
+                "    with ProcessPoolExecutor(mp_context=mp_context,\n"),),
+        expect="a pool made without max_workers gets os.cpu_count() workers",
+    ),
+    Mistake(
+        name="process-pool-never-shut-down",
+        edits=(('    with ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context,\n                             initializer=initializer, initargs=initargs) as pool:\n        return list(pool.map(fn, items))\n', """    pool = ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context,
+                               initializer=initializer, initargs=initargs)
+    return list(pool.map(fn, items))
+"""),),
+        expect="the process pool was never shut down",
     ),
 )

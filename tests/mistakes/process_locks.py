@@ -27,14 +27,13 @@ MISTAKES = (
         expect="a lock created in each child",
     ),
     Mistake(
-        # Under fork the children share the parent's module-level lock; spawn and forkserver expose it.
+        # Under fork the children share the parent's module-level lock: the tests refuse it under every method.
         name="module-level-lock",
         edits=(
             ("import multiprocessing\n", "import multiprocessing\n\nSCREEN_LOCK = multiprocessing.Lock()\n"),
             ("    with lock:\n        with open(path", "    with SCREEN_LOCK:\n        with open(path"),
         ),
-        expect="a module-level lock",
-        start_method="spawn",
+        expect="keeps SCREEN_LOCK (a Lock) at module level",
     ),
     Mistake(
         name="second-line-outside-the-lock",

@@ -22,7 +22,6 @@ MISTAKES = (
         edits=(("ctx.Process(target=target, args=(item,), kwargs=options)",
                 "ctx.Process(target=lambda: target(item, **options))"),),
         expect="a lambda or closure as target",
-        start_method="spawn",
     ),
     Mistake(
         name="is-alive-not-called",
@@ -72,7 +71,6 @@ MISTAKES = (
     process = ctx.Process(target=work)
 """),),
         expect="a lambda or closure as target",
-        start_method="forkserver",
     ),
     Mistake(
         name="super-init-not-called",
@@ -83,5 +81,25 @@ MISTAKES = (
         name="run-misnamed",
         edits=(("    def run(self):\n", "    def work(self):\n"),),
         expect="name the method run",
+    ),
+    Mistake(
+        name="reply-queue-at-module-level",
+        edits=(
+            ("import os\n", "import os\n\n_RESULTS = multiprocessing.Queue()\n"),
+            ("def _compute_and_send(func, item, results):\n    # Runs in the child: its memory is its own, so the result must travel back.\n    results.put(func(item))\n",
+             "def _compute_and_send(func, item):\n    _RESULTS.put(func(item))\n"),
+            ("""    results = ctx.Queue()
+    process = ctx.Process(target=_compute_and_send, args=(func, item, results))
+""", """    results = _RESULTS
+    process = ctx.Process(target=_compute_and_send, args=(func, item))
+"""),
+        ),
+        expect="keeps _RESULTS (a Queue) at module level",
+    ),
+    Mistake(
+        name="process-made-without-the-context",
+        edits=(("    process = ctx.Process(target=target, args=(item,), kwargs=options)\n",
+                "    process = multiprocessing.Process(target=target, args=(item,), kwargs=options)\n"),),
+        expect="not multiprocessing.Process(...)",
     ),
 )
