@@ -17,24 +17,6 @@ from tests.catalogue import all_cases
 
 # (topic, mistake) -> the test that fails first today, and why its message does not name the mistake.
 MISNAMED: dict[tuple[str, str], str] = {
-    ("processes", "super-init-not-called"):
-        "test_a_squarer_is_a_process_that_runs_nothing_until_started: a raw AttributeError ('_closed')",
-    ("daemons", "helper-not-a-daemon"):
-        "test_helper_is_a_daemon_and_job_an_ordinary_child: 'start the helper with daemon=True' (right, other words)",
-    ("process_locks", "no-lock"):
-        "test_report_holds_the_lock_across_both_lines: 'between() ran while the lock was free'",
-    ("process_locks", "lock-created-in-each-child"):
-        "test_report_holds_the_lock_across_both_lines: 'between() ran while the lock was free'",
-    ("process_locks", "module-level-lock"):
-        "test_report_holds_the_lock_across_both_lines: 'between() ran while the lock was free'",
-    ("process_locks", "value-incremented-without-get-lock"):
-        "test_add_visits_holds_the_counters_lock_between_read_and_write: 'while counter.get_lock() was free'",
-    ("process_locks", "plain-int-instead-of-the-value"):
-        "test_a_second_process_waits_while_the_first_is_between_read_and_write: blames 'a lock created in each child'",
-    ("gil", "results-in-the-order-they-finished"):
-        "test_waiting_tasks_wait_at_the_same_time_in_threads: 'returned [30, 10, 20]; expected [10, 20, 30]', no cause",
-    ("pools", "shutdown-without-waiting"):
-        "test_the_crawler_writes_one_line_per_page_none_lost_or_doubled: 'wrote 0 lines', hints at the callback",
 }
 
 
