@@ -126,6 +126,8 @@ def pytest_runtest_call(item: pytest.Item):
         raise
     except (AssertionError, pytest.fail.Exception) as exc:
         message = _explained(exc, detector)
+        if message is None:
+            raise
     except Exception as exc:  # a test's own pytest.fail is no Exception: its message stands
         message = pickling.explain(exc, trees.selected()) if topic_of(item) is not None else None
         if message is None:
