@@ -255,6 +255,8 @@ class Plan:
     cgroup: Cgroup | None = None
 
     def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            raise ValueError(f"unknown containment level {self.level!r}; choose one of {LEVELS} first")
         self.work = self.scratch / "work"  # the run's cwd, HOME and TMPDIR
         self.work.mkdir(exist_ok=True)
         if self.level == "uid":
@@ -292,9 +294,9 @@ class Plan:
             return argv
         wrapper = [bwrap(), "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
                    "--disable-userns", "--uid", "65534", "--gid", "65534", "--hostname", "kata-run"]
-        for path in visible_paths():
-            wrapper += ["--ro-bind-try", path, path]
         wrapper += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
+        for path in visible_paths():  # after the private /tmp, so that a Python or kata installed under /tmp shows
+            wrapper += ["--ro-bind-try", path, path]
         for path in self.hide:
             holds_the_tests = Path(path).resolve() in (trees.EXERCISES, *trees.EXERCISES.parents)
             if not holds_the_tests and any(_inside(path, Path(shown)) for shown in visible_paths()):

@@ -40,7 +40,6 @@ class Run:
     collected: list[str] = field(default_factory=list)
     containment: str = "none"  # the level the run was held at (kata.containment)
     limits: str = ""  # the memory and process caps it ran under, in words
-    copies: dict[str, str] = field(default_factory=dict)  # test file the run saw -> the file it was copied from
 
     @property
     def failed(self) -> list[dict]:
@@ -98,13 +97,28 @@ def run_topic(topic: str, tree: Path, *, start_method: str | None = None, extra_
         finally:
             plan.end()
         collected, records = results.read(log)
-        for record in records:  # the student knows their module as <topic>/<topic>.py, not by the run's path
-            for key in ("message", "output"):
+        originals = {str(copied): Path(original) for copied, original in zip(copied_tests, tests)}
+        collected = [_as_given(nodeid, originals) for nodeid in collected]
+        for record in records:
+            record["nodeid"] = _as_given(record["nodeid"], originals)
+            for key in ("message", "output"):  # the student knows their module as <topic>/<topic>.py
                 record[key] = record[key].replace(f"{copied_tree}/", "")
-        return Run(topic, records, returncode, tail, collected, plan.level, plan.limits,
-                   {str(copied): str(original) for copied, original in zip(copied_tests, tests)})
+        return Run(topic, records, returncode, tail, collected, plan.level, plan.limits)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def node_file(test_file: Path) -> str:
+    """How a test file is named in the node ids of a Run: relative to the kata's root, else its own path."""
+    test_file = Path(test_file).resolve()
+    return str(test_file.relative_to(trees.ROOT)) if _inside(test_file, trees.ROOT) else str(test_file)
+
+
+def _as_given(nodeid: str, originals: dict[str, Path]) -> str:
+    """A node id of the run (rooted at /, naming copies) as the caller knows its test file."""
+    file, separator, rest = nodeid.partition("::")
+    seen = "/" + file
+    return node_file(originals.get(seen, Path(seen))) + separator + rest if file else nodeid
 
 
 def _lay_out(scratch: Path, topic: str, tree: Path, tests: list[Path]) -> tuple[Path, list[Path]]:

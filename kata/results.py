@@ -7,6 +7,8 @@ it reached.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -93,11 +95,14 @@ def read(path: Path) -> tuple[list[str], list[dict]]:
     claims an unknown outcome is a failure), and every string is made printable.
     """
     collected, records = [], []
-    try:
-        with open(path, "rb") as file:
-            data = file.read(LOG_LIMIT)
-    except OSError:  # never written: the run died before collecting
+    try:  # not through a link, and only a regular file: a run could leave a FIFO that blocks a reader for ever
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:  # never written (the run died before collecting), or a link
         return collected, records
+    with open(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            return collected, records
+        data = file.read(LOG_LIMIT)
     for line in data.decode("utf-8", "replace").splitlines():
         if len(line) > LINE_LIMIT:
             continue

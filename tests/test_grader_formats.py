@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import json
+import os
 import re
 from pathlib import Path
 from xml.etree import ElementTree
@@ -60,6 +61,16 @@ def test_hostile_records_are_read_back_normalised(tmp_path):
     assert records[1]["outcome"] == "failed", f"an unknown outcome must count as a failure; read {records[1]}"
     assert "\\x1b" in records[2]["message"] and "\x1b" not in records[2]["message"], (
         f"control characters should be shown escaped; read {records[2]['message']!r}")
+
+
+def test_a_result_log_that_is_a_fifo_or_a_link_is_not_read(tmp_path):
+    secret = tmp_path / "grader-file"
+    secret.write_text(json.dumps({"nodeid": "a.py::test_one", "outcome": "passed"}) + "\n")
+    (tmp_path / "link.jsonl").symlink_to(secret)
+    os.mkfifo(tmp_path / "fifo.jsonl")
+    for name in ("link.jsonl", "fifo.jsonl"):
+        assert results.read(tmp_path / name) == ([], []), (
+            f"a result log that is a {name.split('.')[0]} should read as empty (and never block)")
 
 
 def test_a_test_whose_cases_did_not_all_pass_scores_zero_and_names_the_cases():

@@ -36,6 +36,9 @@ def grade_batch(options, topics: list[str], level: str = "none") -> int:
     out = options.output if options.output.suffix != ".json" else options.output.with_suffix("")
     out.mkdir(parents=True, exist_ok=True)
     hide = [options.path.resolve(), out.resolve()]  # other submissions and other results
+    if level == "uid" and options.path.stat().st_mode & 0o005:
+        print(f"kata grade: WARNING: {options.path} can be read by other users, so a run at the uid level can "
+              "read the other submissions in it: make it 0700", file=sys.stderr)
     rows, unwritten = [], []
 
     def one(folder):

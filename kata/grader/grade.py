@@ -109,7 +109,7 @@ def grade_topic(topic: str, tree: Path, extra_tests: Path | None, start_method, 
     run = engine.run_topic(topic, tree, start_method=start_method, hard_limit=limit, test_files=files,
                            containment=containment, hide=hide, memory=memory)
     note = run_note(run, limit)
-    origin = {copied.lstrip("/"): original for copied, original in run.copies.items()}
+    origin = {engine.node_file(test_file): str(test_file) for test_file in files}
     cases: dict[tuple[str, str], list[str]] = {}  # (test file, function) -> the node ids pytest made of it
     for nodeid in dict.fromkeys([*run.collected, *(r["nodeid"] for r in run.records)]):
         source = origin.get(nodeid.split("::", 1)[0])
