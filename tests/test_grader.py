@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -176,3 +178,29 @@ def test_a_missing_topic_scores_zero_and_says_where_it_looked(tmp_path):
         f"an empty submission should score 0 on listed tests: score {result.score}, {len(result.tests)} tests")
     assert all("no module for 'locks'" in t.output for t in result.tests), (
         f"every test should say there is no module for 'locks': {[t.output[:200] for t in result.tests]}")
+
+
+EXERCISM_RUN = Path(formats.__file__).parent / "recipes" / "exercism" / "run.sh"
+
+
+@pytest.mark.parametrize("slug, module, status", [
+    ("threads", trees.module_path(trees.SOLUTIONS, "threads").read_text(), "pass"),
+    ("threads", "def broken(:\n", "error"),
+    ("no-such-topic", "", "error"),
+])
+def test_the_exercism_runner_writes_one_results_json_per_exercise(tmp_path, slug, module, status):
+    solution, output = tmp_path / "solution", tmp_path / "output"
+    solution.mkdir()
+    (solution / f"{slug.replace('-', '_')}.py").write_text(module)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    done = subprocess.run(["bash", str(EXERCISM_RUN), slug, str(solution), str(output)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"the Exercism runner must always exit 0; it exited {done.returncode}:\n{done.stderr}"
+    report = json.loads((output / "results.json").read_text())
+    assert report["version"] == 3 and report["status"] == status, (
+        f"grading {slug} with {module[:30]!r} should give status {status!r}; got {report['status']!r}: "
+        f"{report.get('message', '')[:500]}")
+    if status == "error":
+        assert report.get("message"), "status error needs a top-level message saying why"
+    assert sorted(p.name for p in output.iterdir()) == ["results.json"], (
+        f"the output folder should hold results.json alone; it holds {sorted(p.name for p in output.iterdir())}")

@@ -109,5 +109,8 @@ def main(argv: list[str]) -> int:
         write_results(result, options.output, options.format)
     except OSError as exc:
         return fail(f"could not write the results: {exc}")
-    print(f"{result.score:g}/{result.max_score:g} points in {result.seconds:.1f} s; results in {options.output}")
+    shown = [test for test in result.tests if not test.hidden]  # stdout may be shown to the student (CI logs)
+    hidden = " (hidden tests: in the Gradescope results only)" if len(shown) < len(result.tests) else ""
+    print(f"{sum(t.score for t in shown):g}/{sum(t.max_score for t in shown):g} points in {result.seconds:.1f} s"
+          f"{hidden}; results in {options.output}")
     return 0
