@@ -1,30 +1,34 @@
 """Run one topic's tests against one tree in a fresh pytest process.
 
-The child runs in its own process group, under a memory cap and a hard time
-limit, so nothing the code under test does (hang, crash, os._exit, a flood of
-output, runaway or escaped children) can outlive the run or take the caller
-down. Verdicts arrive through the result log, one line per finished test, so a
-run cut short keeps every verdict it reached.
+The child runs contained (kata.containment: its own process group at least;
+namespaces or a uid of its own where the machine allows), under memory and
+process caps and a hard time limit, so nothing the code under test does (hang,
+crash, os._exit, a flood of output, runaway or escaped children) can outlive
+the run or take the caller down. Verdicts arrive through the result log, one
+line per finished test, so a run cut short keeps every verdict it reached.
+
+A run's interface is ``kata.runner`` (pytest, arguments on stdin) wrapped by a
+containment plan's ``command``; a process that must share the run's walls (a
+sandbox for the module under test) is started from inside that command.
 """
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import psutil
-
 from kata import results, trees
+from kata.containment import MEMORY_LIMIT, Plan
+from kata.text import printable
 
 HARD_LIMIT = 240.0  # seconds for a whole topic, on top of each test's own timeout
-MEMORY_LIMIT = 4 * 1024**3  # bytes of address space for the pytest child and its children
 OUTPUT_TAIL = 8000  # characters of pytest's own output kept for diagnosis
-RUN_ID_VAR = "KATA_RUN_ID"
 
 
 @dataclass
@@ -34,6 +38,8 @@ class Run:
     returncode: int | None  # None: killed at the hard limit
     output: str = field(repr=False, default="")
     collected: list[str] = field(default_factory=list)
+    containment: str = "none"  # the level the run was held at (kata.containment)
+    limits: str = ""  # the memory and process caps it ran under, in words
 
     @property
     def failed(self) -> list[dict]:
@@ -50,49 +56,105 @@ class Run:
 
 
 def run_topic(topic: str, tree: Path, *, start_method: str | None = None, extra_args=(),
-              hard_limit: float = HARD_LIMIT, test_files: list[Path] | None = None) -> Run:
+              hard_limit: float = HARD_LIMIT, test_files: list[Path] | None = None,
+              containment: str = "none", hide=(), memory: int | None = None) -> Run:
+    """Run ``topic``'s tests (the kata's own, or ``test_files``) against ``tree``'s module for it.
+
+    The run gets a scratch folder of its own holding a copy of the topic's
+    module, copies of any test files from outside the kata (hidden tests) and
+    its result log; ``containment`` (a level of kata.containment, already
+    chosen) walls it off; ``hide`` lists grader paths it must not see.
+    """
     tests = test_files or [trees.EXERCISES / topic / f"test_{topic}.py"]
-    run_id = uuid.uuid4().hex
-    with tempfile.TemporaryDirectory(prefix="kata-run-") as scratch:
-        log, output_file = Path(scratch) / "results.jsonl", Path(scratch) / "pytest.out"
-        command = [sys.executable, "-m", "pytest", *map(str, tests), "--impl", str(tree), "--kata-log", str(log),
-                   "-q", "-p", "no:cacheprovider", "-p", "kata.pytest_plugin", "--show-capture=no",
-                   "--rootdir", str(trees.ROOT), "-c", str(trees.ROOT / "pyproject.toml"), *extra_args]
-        if start_method:
-            command += ["--start-method", start_method]
-        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", RUN_ID_VAR: run_id}
-        env.pop(trees.ENV_VAR, None)
-        with open(output_file, "wb") as output:
-            child = subprocess.Popen(command, cwd=scratch, env=env, stdout=output, stderr=subprocess.STDOUT,
-                                     stdin=subprocess.DEVNULL, start_new_session=True,
-                                     preexec_fn=_cap_memory)
-            try:
-                returncode = child.wait(timeout=hard_limit)
-            except subprocess.TimeoutExpired:
-                returncode = None
-            finally:
-                _kill_group(child.pid)
-                _kill_escaped(run_id)
-                child.wait()
-        collected, records = results.read(log)
-        return Run(topic, records, returncode, _tail(output_file), collected)
-
-
-def _cap_memory() -> None:
-    import resource
-
+    scratch = Path(tempfile.mkdtemp(prefix="kata-run-"))
     try:
-        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-    except (ValueError, OSError):
-        pass
+        copied_tree, copied_tests = _lay_out(scratch, topic, Path(tree), tests)
+        log = scratch / "log" / "results.jsonl"
+        args = [*map(str, copied_tests), "--impl", str(copied_tree), "--kata-log", str(log),
+                "-q", "-p", "no:cacheprovider", "-p", "kata.pytest_plugin", "--show-capture=no",
+                "--rootdir", "/", "-c", str(trees.ROOT / "pyproject.toml"), *extra_args]
+        if start_method:
+            args += ["--start-method", start_method]
+        plan = Plan(containment, scratch, hide=[Path(p) for p in hide], memory=memory or MEMORY_LIMIT)
+        try:
+            with tempfile.TemporaryFile() as output:  # outside the run's scratch: it only holds the descriptor
+                child = subprocess.Popen(plan.command([sys.executable, "-m", "kata.runner"]), cwd=plan.work,
+                                         env=plan.environment(), stdin=subprocess.PIPE, stdout=output,
+                                         stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=plan.enter)
+                try:
+                    child.stdin.write(json.dumps(args).encode())
+                    child.stdin.close()
+                except OSError:  # the run died before reading its arguments
+                    pass
+                try:
+                    returncode = child.wait(timeout=hard_limit)
+                except subprocess.TimeoutExpired:
+                    returncode = None
+                finally:
+                    _kill_group(child.pid)
+                    child.wait()
+                tail = _tail(output)
+        finally:
+            plan.end()
+        collected, records = results.read(log)
+        originals = {str(copied): Path(original) for copied, original in zip(copied_tests, tests)}
+        collected = [_as_given(nodeid, originals) for nodeid in collected]
+        for record in records:
+            record["nodeid"] = _as_given(record["nodeid"], originals)
+            for key in ("message", "output"):  # the student knows their module as <topic>/<topic>.py
+                record[key] = record[key].replace(f"{copied_tree}/", "")
+        return Run(topic, records, returncode, tail, collected, plan.level, plan.limits)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
-def _tail(path: Path) -> str:
-    with open(path, "rb") as file:
-        file.seek(0, os.SEEK_END)
-        size = file.tell()
-        file.seek(max(size - OUTPUT_TAIL, 0))
-        text = file.read().decode("utf-8", "replace")
+def node_file(test_file: Path) -> str:
+    """How a test file is named in the node ids of a Run: relative to the kata's root, else its own path."""
+    test_file = Path(test_file).resolve()
+    return str(test_file.relative_to(trees.ROOT)) if _inside(test_file, trees.ROOT) else str(test_file)
+
+
+def _as_given(nodeid: str, originals: dict[str, Path]) -> str:
+    """A node id of the run (rooted at /, naming copies) as the caller knows its test file."""
+    file, separator, rest = nodeid.partition("::")
+    seen = "/" + file
+    return node_file(originals.get(seen, Path(seen))) + separator + rest if file else nodeid
+
+
+def _lay_out(scratch: Path, topic: str, tree: Path, tests: list[Path]) -> tuple[Path, list[Path]]:
+    """Copy what the run may see into its scratch: the topic's module, and tests from outside the kata."""
+    copied_tree = scratch / "tree"
+    module = trees.module_path(tree, topic)
+    target = trees.module_path(copied_tree, topic)
+    target.parent.mkdir(parents=True)
+    if module.is_file():
+        shutil.copyfile(module, target)
+    (scratch / "log").mkdir()
+    copied_tests = []
+    for index, test in enumerate(map(Path, tests)):
+        if _inside(test, trees.ROOT):
+            copied_tests.append(test.resolve())
+            continue
+        copy = scratch / "tests" / str(index) / test.name
+        copy.parent.mkdir(parents=True)
+        shutil.copyfile(test, copy)
+        copied_tests.append(copy)
+    return copied_tree, copied_tests
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _tail(file) -> str:
+    file.seek(0, os.SEEK_END)
+    size = file.tell()
+    file.seek(max(size - OUTPUT_TAIL, 0))
+    text = printable(file.read().decode("utf-8", "replace"))
     return text if size <= OUTPUT_TAIL else f"[... {size - OUTPUT_TAIL} earlier bytes of output cut]\n{text}"
 
 
@@ -101,16 +163,3 @@ def _kill_group(pgid: int) -> None:
         os.killpg(pgid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
         pass
-
-
-def _kill_escaped(run_id: str) -> None:
-    """Kill processes that left the group (setsid, double fork) but still carry the run's mark."""
-    marked = []
-    for process in psutil.process_iter():
-        try:
-            if process.environ().get(RUN_ID_VAR) == run_id:
-                marked.append(process)
-                process.kill()
-        except (psutil.Error, OSError):
-            continue
-    psutil.wait_procs(marked, timeout=5)

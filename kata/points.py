@@ -6,6 +6,7 @@ The number of tests per task is read from the test file itself (the
 from __future__ import annotations
 
 import ast
+import functools
 from collections import Counter
 from pathlib import Path
 
@@ -38,3 +39,16 @@ def points_for(topic: str, test_name: str) -> int:
     base = test_name.split("[", 1)[0]
     number = marked_tasks(test_file(topic)).get(base)
     return registry.get(topic).task(number).points if number is not None else 1
+
+
+@functools.lru_cache(maxsize=None)
+def test_sources(test_file: Path) -> dict[str, str]:
+    """Test function name -> its source (decorators included), as the file has it."""
+    text = test_file.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    sources = {}
+    for node in ast.parse(text).body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_"):
+            first = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            sources[node.name] = "\n".join(lines[first - 1:node.end_lineno])
+    return sources

@@ -7,9 +7,13 @@ it reached.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 import pytest
+
+from kata.text import printable
 
 OUTPUT_LIMIT = 4000  # characters of a failure report kept per test
 PRINTED_LIMIT = 2000  # characters of what the test printed kept per test
@@ -77,18 +81,61 @@ def _crash_message(report: pytest.TestReport) -> str:
     return clip(str(report.longrepr).strip(), OUTPUT_LIMIT) if report.longrepr else ""
 
 
+OUTCOMES = ("passed", "failed", "skipped")
+LOG_LIMIT = 64 * 1024**2  # bytes of a result log read; a run that writes more is not believed past this
+LINE_LIMIT = 1024**2  # characters of one record line; a longer line is not a record the plugin wrote
+
+
 def read(path: Path) -> tuple[list[str], list[dict]]:
-    """The collected test ids and the records of finished tests."""
+    """The collected test ids and the records of finished tests, checked and normalised.
+
+    The log lives where the run under test can write, so every line is data
+    from an untrusted side: a line that is not a JSON object with a string
+    ``nodeid`` is dropped, every other field is given its type (a record that
+    claims an unknown outcome is a failure), and every string is made printable.
+    """
     collected, records = [], []
-    if not path.exists():
+    try:  # not through a link, and only a regular file: a run could leave a FIFO that blocks a reader for ever
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:  # never written (the run died before collecting), or a link
         return collected, records
-    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+    with open(descriptor, "rb") as file:
+        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
+            return collected, records
+        data = file.read(LOG_LIMIT)
+    for line in data.decode("utf-8", "replace").splitlines():
+        if len(line) > LINE_LIMIT:
+            continue
         try:
             entry = json.loads(line)
-        except json.JSONDecodeError:  # a line cut short when the run was killed
+        except (json.JSONDecodeError, RecursionError):  # a line cut short when the run was killed, or garbage
+            continue
+        if not isinstance(entry, dict):
             continue
         if "collected" in entry:
-            collected = entry["collected"]
-        else:
-            records.append(entry)
+            if isinstance(entry["collected"], list):
+                collected = [printable(nodeid) for nodeid in entry["collected"] if isinstance(nodeid, str)]
+        elif isinstance(entry.get("nodeid"), str):
+            records.append(normalised(entry))
     return collected, records
+
+
+def normalised(entry: dict) -> dict:
+    """A record with every field the grader reads, of the type it expects."""
+    outcome = entry.get("outcome")
+    duration = entry.get("duration")
+    if not isinstance(duration, (int, float)) or isinstance(duration, bool) or not 0 <= duration < 1e9:
+        duration = 0.0
+    return {
+        "nodeid": printable(entry["nodeid"]),
+        "outcome": outcome if outcome in OUTCOMES else "failed",
+        "when": entry.get("when") if entry.get("when") in ("setup", "call", "teardown") else None,
+        "message": clip(_text(entry.get("message")), OUTPUT_LIMIT),
+        "output": clip(_text(entry.get("output")), OUTPUT_LIMIT),
+        "printed": clip(_text(entry.get("printed")), PRINTED_LIMIT),
+        "duration": round(float(duration), 3),
+    }
+
+
+def _text(value) -> str:
+    return printable(value) if isinstance(value, str) else ""

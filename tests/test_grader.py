@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psutil
 import pytest
@@ -140,15 +142,17 @@ def test_grading_the_stubs_gives_zero(reference_grades):
 def test_every_format_is_written_and_readable(reference_grades, tmp_path):
     solutions, _ = reference_grades
     gradescope = json.loads(formats.gradescope(solutions))
-    assert gradescope["score"] == solutions.max_score, (
-        f"the gradescope report scores {gradescope['score']}, expected full marks, {solutions.max_score}")
+    scored = sum(test["score"] for test in gradescope["tests"])
+    assert scored == solutions.max_score, (
+        f"the gradescope report's tests score {scored} in all, expected full marks, {solutions.max_score}")
     assert len(gradescope["tests"]) == len(solutions.tests), (
         f"the gradescope report lists {len(gradescope['tests'])} tests, the grade has {len(solutions.tests)}")
     assert all({"name", "score", "max_score", "status", "output", "tags", "visibility"} <= set(t)
                for t in gradescope["tests"]), (
         "every gradescope test should have name, score, max_score, status, output, tags and visibility; "
         f"key sets seen: {sorted({tuple(sorted(t)) for t in gradescope['tests']})}")
-    assert json.loads(formats.classroom(solutions))["max_score"] == solutions.max_score, (
+    assert sum(runner["max_score"] for runner in json.loads(formats.classroom(solutions)).values()) \
+            == solutions.max_score, (
         f"the classroom report's max_score should be {solutions.max_score}:\n{formats.classroom(solutions)[:2000]}")
     assert json.loads(formats.exercism(solutions))["version"] == 3, (
         f"the exercism report should be version 3:\n{formats.exercism(solutions)[:2000]}")
@@ -174,3 +178,29 @@ def test_a_missing_topic_scores_zero_and_says_where_it_looked(tmp_path):
         f"an empty submission should score 0 on listed tests: score {result.score}, {len(result.tests)} tests")
     assert all("no module for 'locks'" in t.output for t in result.tests), (
         f"every test should say there is no module for 'locks': {[t.output[:200] for t in result.tests]}")
+
+
+EXERCISM_RUN = Path(formats.__file__).parent / "recipes" / "exercism" / "run.sh"
+
+
+@pytest.mark.parametrize("slug, module, status", [
+    ("threads", trees.module_path(trees.SOLUTIONS, "threads").read_text(), "pass"),
+    ("threads", "def broken(:\n", "error"),
+    ("no-such-topic", "", "error"),
+])
+def test_the_exercism_runner_writes_one_results_json_per_exercise(tmp_path, slug, module, status):
+    solution, output = tmp_path / "solution", tmp_path / "output"
+    solution.mkdir()
+    (solution / f"{slug.replace('-', '_')}.py").write_text(module)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}
+    done = subprocess.run(["bash", str(EXERCISM_RUN), slug, str(solution), str(output)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"the Exercism runner must always exit 0; it exited {done.returncode}:\n{done.stderr}"
+    report = json.loads((output / "results.json").read_text())
+    assert report["version"] == 3 and report["status"] == status, (
+        f"grading {slug} with {module[:30]!r} should give status {status!r}; got {report['status']!r}: "
+        f"{report.get('message', '')[:500]}")
+    if status == "error":
+        assert report.get("message"), "status error needs a top-level message saying why"
+    assert sorted(p.name for p in output.iterdir()) == ["results.json"], (
+        f"the output folder should hold results.json alone; it holds {sorted(p.name for p in output.iterdir())}")

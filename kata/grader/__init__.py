@@ -2,7 +2,8 @@
 
 Exit status 0 whenever results were written, whatever the score; 2 when the
 grader itself could not run (no such submission, an unknown topic, an output
-that cannot be written), with the reason on stderr.
+that cannot be written, a containment level this machine cannot give), with
+the reason on stderr.
 """
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import os
 import sys
 from pathlib import Path
 
-from kata import registry
-from kata.grader import formats
+from kata import containment, registry
+from kata.grader import atomic, formats
 from kata.grader.grade import TOPIC_LIMIT, grade
 from kata.grader.submission import SubmissionError, discover
 
@@ -33,7 +34,25 @@ def parser() -> argparse.ArgumentParser:
                    help=f"hard limit in seconds for each topic's run (default {TOPIC_LIMIT:g})")
     p.add_argument("--jobs", type=int, help="topics (with --batch: submissions) graded at once (default: cores)")
     p.add_argument("--batch", action="store_true", help="PATH holds one submission per folder; grade them all")
+    p.add_argument("--memory-limit", type=int, metavar="MIB", default=containment.MEMORY_LIMIT // 1024**2,
+                   help="memory cap of each topic's run, in MiB (default %(default)s): for the run as a whole when "
+                        "the grader can make a cgroup, and per process always")
+    p.add_argument("--containment", choices=("auto", *containment.LEVELS), default="auto",
+                   help="how each topic run is walled off (default: auto, the strongest this machine allows; "
+                        "see GRADING.md)")
     return p
+
+
+def contain(requested: str) -> str:
+    """The containment level for every run; says on stderr when ``auto`` had to settle for less."""
+    level, passed_over = containment.choose(requested)
+    if passed_over:
+        loud = "WARNING: " if level == "none" else ""
+        print(f"kata grade: {loud}containment {level!r}, not stronger: " + "; ".join(passed_over), file=sys.stderr)
+    if level == "none":
+        print("kata grade: WARNING: the runs share the grader's user and see its files; a hostile submission "
+              "can change other results (GRADING.md, 'Containment')", file=sys.stderr)
+    return level
 
 
 def fail(message: str) -> int:
@@ -51,12 +70,14 @@ def chosen_topics(spec: str | None) -> list[str]:
     return topics
 
 
-def write_results(result, output: Path, extra_formats) -> None:
-    output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(formats.gradescope(result), encoding="utf-8")
+def write_results(result, output: Path, extra_formats, github: bool = True) -> None:
+    """Every requested format, each written atomically; the GitHub files only in single mode."""
+    atomic.write_text(output, formats.gradescope(result))
     for name in extra_formats:
         suffix, writer = formats.WRITERS[name]
-        output.with_suffix(suffix).write_text(writer(result), encoding="utf-8")
+        atomic.write_text(output.with_suffix(suffix), writer(result))
+    if not github:
+        return
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if "markdown" in extra_formats and summary:
         with open(summary, "a", encoding="utf-8") as file:
@@ -73,18 +94,23 @@ def main(argv: list[str]) -> int:
         topics = chosen_topics(options.topics)
         if options.extra_tests is not None and not options.extra_tests.is_dir():
             raise SubmissionError(f"--extra-tests {options.extra_tests}: no such folder")
+        level = contain(options.containment)
         if options.batch:
             from kata.grader.batch import grade_batch
 
-            return grade_batch(options, topics)
+            return grade_batch(options, topics, level)
         submission = discover(options.path, topics)
-    except SubmissionError as exc:
+    except (SubmissionError, containment.Unavailable) as exc:
         return fail(str(exc))
     result = grade(submission, topics, extra_tests=options.extra_tests, jobs=options.jobs,
-                   start_method=options.start_method, topic_limit=options.topic_timeout)
+                   start_method=options.start_method, topic_limit=options.topic_timeout, containment=level,
+                   hide=[options.output.resolve().parent], memory=options.memory_limit * 1024**2)
     try:
         write_results(result, options.output, options.format)
     except OSError as exc:
         return fail(f"could not write the results: {exc}")
-    print(f"{result.score:g}/{result.max_score:g} points in {result.seconds:.1f} s; results in {options.output}")
+    shown = [test for test in result.tests if not test.hidden]  # stdout may be shown to the student (CI logs)
+    hidden = " (hidden tests: in the Gradescope results only)" if len(shown) < len(result.tests) else ""
+    print(f"{sum(t.score for t in shown):g}/{sum(t.max_score for t in shown):g} points in {result.seconds:.1f} s"
+          f"{hidden}; results in {options.output}")
     return 0

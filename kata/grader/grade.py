@@ -39,6 +39,7 @@ class TopicResult:
     topic: str
     tests: list[TestResult]
     note: str = ""  # what went wrong with the run as a whole, if anything
+    error: str = ""  # set when the module could not even be imported: the reason, for the student
 
     @property
     def score(self) -> float:
@@ -54,6 +55,8 @@ class Grade:
     submission: str
     topics: list[TopicResult] = field(default_factory=list)
     seconds: float = 0.0
+    containment: str = "none"  # the level every topic run was held at (kata.containment)
+    limits: str = ""  # the memory and process caps of each run, in words
 
     @property
     def score(self) -> float:
@@ -70,46 +73,79 @@ class Grade:
 
 def grade(submission: Submission, topics: list[str], *, extra_tests: Path | None = None,
           jobs: int | None = None, start_method: str | None = None,
-          topic_limit: float = TOPIC_LIMIT) -> Grade:
+          topic_limit: float = TOPIC_LIMIT, containment: str = "none", hide=(), memory: int | None = None) -> Grade:
+    """Grade every topic; a topic whose grading fails scores zero with the reason, never the whole grade."""
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="kata-grade-") as scratch:
         tree = build_tree(submission, Path(scratch) / "tree")
+        hide = [*hide, Path(scratch), submission.root, *([extra_tests] if extra_tests is not None else [])]
 
         def one(topic: str) -> TopicResult:
             if topic not in submission.found:
-                return missing_topic(topic, submission)
-            return grade_topic(topic, tree, extra_tests, start_method, topic_limit)
+                return missing_topic(topic, submission, extra_tests)
+            try:
+                result, caps = grade_topic(topic, tree, extra_tests, start_method, topic_limit, containment, hide,
+                                           memory)
+                limits.add(caps)
+                return result
+            except Exception as exc:  # the grader's own failure costs this topic, and says so
+                return failed_topic(topic, f"the grader could not run this topic: {type(exc).__name__}: {exc}",
+                                    extra_tests)
 
+        limits: set[str] = set()
         with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
             results = list(pool.map(one, topics))
-    return Grade(str(submission.root), results, round(time.monotonic() - started, 2))
+    return Grade(str(submission.root), results, round(time.monotonic() - started, 2), containment,
+                 "; ".join(sorted(limits)))
 
 
-def grade_topic(topic: str, tree: Path, extra_tests: Path | None, start_method, limit: float) -> TopicResult:
-    files = [points.test_file(topic)]
-    if extra_tests is not None:
-        files += sorted((Path(extra_tests) / topic).glob("test_*.py"))
-    run = engine.run_topic(topic, tree, start_method=start_method, hard_limit=limit, test_files=files)
-    by_id = {record["nodeid"]: record for record in run.records}
+def hidden_files(extra_tests: Path | None, topic: str) -> list[Path]:
+    return sorted((Path(extra_tests) / topic).glob("test_*.py")) if extra_tests is not None else []
+
+
+def grade_topic(topic: str, tree: Path, extra_tests: Path | None, start_method, limit: float,
+                containment: str = "none", hide=(), memory: int | None = None) -> tuple[TopicResult, str]:
+    files = [points.test_file(topic), *hidden_files(extra_tests, topic)]
+    run = engine.run_topic(topic, tree, start_method=start_method, hard_limit=limit, test_files=files,
+                           containment=containment, hide=hide, memory=memory)
     note = run_note(run, limit)
+    origin = {engine.node_file(test_file): str(test_file) for test_file in files}
+    cases: dict[tuple[str, str], list[str]] = {}  # (test file, function) -> the node ids pytest made of it
+    for nodeid in dict.fromkeys([*run.collected, *(r["nodeid"] for r in run.records)]):
+        source = origin.get(nodeid.split("::", 1)[0])
+        if source is not None:
+            cases.setdefault((source, _function(nodeid)), []).append(nodeid)
+    by_id = {record["nodeid"]: record for record in run.records}
     results = []
     for test_file in files:
         hidden = test_file != files[0]
-        # Every test the file defines must be accounted for, finished or not.
-        for name, task in points.marked_tasks(test_file).items():
-            nodeids = [n for n in (run.collected or by_id) if _function(n) == name and _file(n) == test_file.name] \
-                or [f"{test_file.name}::{name}"]
-            for nodeid in nodeids:
-                results.append(score_test(topic, task, nodeid, by_id.get(nodeid), note, hidden))
-    return TopicResult(topic, results, note)
+        # Every test function the file defines is one graded test, finished or not.
+        for name, task in _tasks(test_file).items():
+            nodeids = cases.get((str(test_file), name), [])
+            results.append(score_test(topic, task, f"{test_file.name}::{name}",
+                                      [(n, by_id.get(n)) for n in nodeids], note, hidden))
+    return TopicResult(topic, results, note, import_error(run.records)), run.limits
+
+
+def import_error(records: list[dict]) -> str:
+    """The seam's import failure, when it is what failed every test."""
+    messages = {record["message"] for record in records}
+    if records and all(r["outcome"] == "failed" for r in records) and len(messages) == 1:
+        message = messages.pop()
+        if " failed to import" in message or "no module for topic" in message:
+            return message.removeprefix("Failed: ")
+    return ""
+
+
+def _tasks(test_file: Path) -> dict[str, int]:
+    try:
+        return points.marked_tasks(test_file)
+    except (OSError, SyntaxError, ValueError, AttributeError, IndexError):  # a hidden file the grader cannot read
+        return {}
 
 
 def _function(nodeid: str) -> str:
     return nodeid.split("::")[-1].split("[", 1)[0]
-
-
-def _file(nodeid: str) -> str:
-    return nodeid.split("::")[0].rsplit("/", 1)[-1]
 
 
 def run_note(run: engine.Run, limit: float) -> str:
@@ -121,25 +157,53 @@ def run_note(run: engine.Run, limit: float) -> str:
     return ""
 
 
-def score_test(topic, task, nodeid, record, note, hidden) -> TestResult:
-    worth = registry.get(topic).task(task).points if task is not None else 1
+def worth(topic: str, task) -> float:
+    try:
+        return registry.get(topic).task(task).points if task is not None else 1
+    except Exception:  # a hidden test marked with a task the registry lacks
+        return 1
+
+
+def score_test(topic, task, nodeid, cases, note, hidden) -> TestResult:
+    """One test function: it passes when every case pytest made of it (parameters) ran and passed."""
+    points_worth = worth(topic, task)
     name = nodeid.split("::")[-1]
-    if record is None:
+    finished = [(case, record) for case, record in cases if record is not None]
+    if not finished:
         why = "this test never finished: " + (note or "the run ended before it")
-        return TestResult(topic, task, name, nodeid, False, 0, worth, message=why, output=why, hidden=hidden)
-    passed = record["outcome"] == "passed"
-    return TestResult(topic, task, name, nodeid, passed, worth if passed else 0, worth,
-                      message=record["message"], output=record["output"], printed=record.get("printed", ""),
-                      duration=record["duration"], hidden=hidden)
+        return TestResult(topic, task, name, nodeid, False, 0, points_worth, message=why, output=why, hidden=hidden)
+    failed = [(case, record) for case, record in finished if record["outcome"] != "passed"]
+    unfinished = [case for case, record in cases if record is None]
+    passed = not failed and not unfinished
+    several = len(cases) > 1
+
+    def label(case):
+        return f"[{case.split('[', 1)[1]} " if several and "[" in case else ""
+
+    messages = [f"{label(case)}{record['message'] or record['outcome']}" for case, record in failed]
+    messages += [f"{label(case)}never finished: {note or 'the run ended before it'}" for case in unfinished]
+    outputs = [f"{label(case)}{record['output'] or record['message'] or record['outcome']}" for case, record in failed]
+    printed = [record["printed"] for _, record in finished if record["printed"]]
+    return TestResult(topic, task, name, nodeid, passed, points_worth if passed else 0, points_worth,
+                      message="\n".join(messages), output="\n\n".join(outputs + messages[len(failed):]),
+                      printed="\n".join(printed), duration=round(sum(r["duration"] for _, r in finished), 3),
+                      hidden=hidden)
 
 
-def missing_topic(topic: str, submission: Submission) -> TopicResult:
+def missing_topic(topic: str, submission: Submission, extra_tests: Path | None = None) -> TopicResult:
     from kata.grader.submission import candidates
 
     where = ", ".join(str(p.relative_to(submission.root)) for p in candidates(submission.root, topic))
-    why = f"no module for {topic!r} in the submission (looked for {where})"
-    worth = registry.get(topic).task
-    tests = [TestResult(topic, task, name, f"test_{topic}.py::{name}", False, 0, worth(task).points,
+    return failed_topic(topic, f"no module for {topic!r} in the submission (looked for {where})", extra_tests)
+
+
+def failed_topic(topic: str, why: str, extra_tests: Path | None = None) -> TopicResult:
+    """Every test of the topic at zero, each saying why: the same tests and points as a run would give."""
+    tests = [TestResult(topic, task, name, f"test_{topic}.py::{name}", False, 0, worth(topic, task),
                         message=why, output=why)
              for name, task in points.marked_tasks(points.test_file(topic)).items()]
+    for hidden in hidden_files(extra_tests, topic):
+        tests += [TestResult(topic, task, name, f"{hidden.name}::{name}", False, 0, worth(topic, task),
+                             message=why, output=why, hidden=True)
+                  for name, task in _tasks(hidden).items()]
     return TopicResult(topic, tests, why)
