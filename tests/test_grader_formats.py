@@ -20,7 +20,7 @@ from kata.grader import formats
 from kata.grader.grade import Grade, TopicResult, failed_topic, score_test
 from kata.grader.grade import TestResult as Result  # not a test class
 
-SCHEMA = Path(__file__).parent / "schemas" / "junit-10.xsd"
+SCHEMA = Path(__file__).parent / "schemas" / "junit.xsd"
 RECIPE = Path(formats.__file__).parent / "recipes" / "github-classroom.yml"
 HOSTILE_TEXT = "lone \udcff surrogate, ESC \x1b[31mred\x1b[0m, NUL \x00, BEL \x07, DEL \x7f, \ufffe and <tag> & \"q\""
 
@@ -98,11 +98,11 @@ def test_every_format_survives_hostile_text(name):
         json.loads(text)
 
 
-def test_junit_passes_the_jenkins_xunit_schema():
+def test_junit_passes_the_junit_schema_ci_servers_read():
     schema = xmlschema.XMLSchema(str(SCHEMA))
     document = formats.junit(hostile_grade())
     errors = [str(error)[:300] for error in schema.iter_errors(document)]
-    assert not errors, f"the JUnit report fails junit-10.xsd (Jenkins xunit):\n" + "\n".join(errors[:3])
+    assert not errors, f"the JUnit report fails the JUnit schema (tests/schemas/junit.xsd) (Jenkins xunit):\n" + "\n".join(errors[:3])
 
 
 def test_exercism_output_fits_500_characters_and_the_message_is_whole():
