@@ -47,8 +47,10 @@ def topic_fixture(topic: str):
 
     @pytest.fixture(name=topic)
     def _module():
+        from kata.sandbox import session
+
         try:
-            return load(topic)
+            return session.module(topic) if session.enabled() else load(topic)
         except TopicImportError as exc:
             pytest.fail(str(exc), pytrace=False)
 

@@ -1,0 +1,185 @@
+"""The judge's side of a sandbox: start it, hand out its modules, watch it, kill it.
+
+One sandbox process serves a whole pytest run (a worker of it, under xdist)
+until a test leaves it in doubt — a call still running when the test ended, a
+leftover thread or process — and is then killed with everything it started;
+the next test gets a fresh one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import Pyro5.api
+
+from kata import bounds, seam, trees
+from kata.sandbox import bridge, wire
+
+REPORT_TOKEN = "thread-exceptions"
+START_BOUND = 30.0  # a sandbox that cannot answer by then is broken, not slow
+LOG_TAIL = 2000
+
+# The topics whose tests run under --sandbox; the others say so instead of running half-judged.
+SUPPORTED = frozenset({"locks"})
+
+_current: Sandbox | None = None
+_enabled = False
+
+
+def enable(tree: Path, start_method: str | None) -> None:
+    global _enabled, _settings
+    _enabled = True
+    _settings = (Path(tree), start_method)
+
+
+def enabled() -> bool:
+    return _enabled
+
+
+class Sandbox:
+    def __init__(self, tree: Path, start_method: str | None) -> None:
+        self.scratch = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
+        self.workdir = self.scratch / "cwd"
+        self.workdir.mkdir()
+        self.thread_errors: list[tuple[str, BaseException]] = []
+        self.registry = bridge.Registry()
+        self.registry.pin(REPORT_TOKEN, self._thread_exception)
+        socket = self.scratch / "sandbox.sock"
+        self.peer = bridge.Peer(f"PYRO:bridge@./u:{socket}", self.registry, bridge.RemoteObject)
+        self.daemon = Pyro5.api.Daemon(unixsocket=str(self.scratch / "judge.sock"))
+        uri = self.daemon.register(bridge.Bridge(self.registry, lambda: self.peer, bridge.THREAD_CALL_OPS), "bridge")
+        self._server = threading.Thread(target=self.daemon.requestLoop, name="kata-sandbox-judge", daemon=True)
+        self._server.start()
+        self._log = open(self.scratch / "sandbox.log", "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kata.sandbox.process"], cwd=self.workdir, env=_clean_environment(),
+            stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        config = {"judge": str(uri), "socket": str(socket), "report": REPORT_TOKEN, "tree": str(tree),
+                  "start_method": start_method}
+        self.process.stdin.write(json.dumps(config).encode() + b"\n")
+        self.process.stdin.close()
+        self._wait_ready(socket)
+        self.pid = self.process.pid
+        self.modules: dict[str, object] = {}
+
+    def _wait_ready(self, socket: Path) -> None:
+        deadline = time.monotonic() + START_BOUND
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            if socket.exists():
+                try:
+                    self.peer.call_plain("ping")
+                    return
+                except bridge.SandboxGone:
+                    pass
+            time.sleep(0.01)
+        self.stop()
+        raise bridge.SandboxGone(f"the sandbox process did not start:\n{self.log_tail()}")
+
+    def _thread_exception(self, thread_name, base, name, message) -> None:
+        self.thread_errors.append((thread_name, wire.decode_error([base, name, message])))
+
+    def module(self, topic: str):
+        if topic not in self.modules:
+            status, payload = self.peer.call_plain("load", topic)
+            if status != "ok":
+                raise seam.TopicImportError(str(payload))
+            self.modules[topic] = self.peer.decode(payload)
+        return self.modules[topic]
+
+    # -- what the judge sees from outside ----------------------------------------
+
+    def tasks(self) -> set[int]:
+        """The sandbox's threads, as the kernel lists them."""
+        try:
+            return {int(tid) for tid in os.listdir(f"/proc/{self.pid}/task")}
+        except OSError:
+            return set()
+
+    def children(self) -> list[psutil.Process]:
+        try:
+            return psutil.Process(self.pid).children(recursive=True)
+        except psutil.Error:
+            return []
+
+    def reported_threads(self) -> dict[int, tuple[str, bool]]:
+        """What the sandbox says its threads are (names and daemon flags: never a reason to pass)."""
+        try:
+            return {int(tid): (str(name), bool(daemon)) for tid, name, daemon in self.peer.call_plain("threads")}
+        except (bridge.SandboxGone, TypeError, ValueError):
+            return {}
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def log_tail(self) -> str:
+        self._log.flush()
+        data = (self.scratch / "sandbox.log").read_bytes()
+        return data[-LOG_TAIL:].decode("utf-8", "replace")
+
+    def reset(self) -> None:
+        self.registry.clear()
+        self.thread_errors.clear()
+        self.peer.close_own_proxy()
+        try:
+            self.peer.call_plain("reset")
+        except bridge.SandboxGone:
+            pass
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for child in self.children():  # children that left the group but are still ours
+            try:
+                child.kill()
+            except psutil.Error:
+                pass
+        self.process.wait()
+        self.daemon.shutdown()
+        self._server.join(bounds.HANG)
+        self.daemon.close()
+        self._log.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _clean_environment() -> dict[str, str]:
+    """Just enough to run Python: no result log, output path, run id or grader state."""
+    env = {"PATH": os.defpath, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(trees.ROOT)}
+    return env
+
+
+def current() -> Sandbox:
+    global _current
+    if _current is None or not _current.alive():
+        if _current is not None:
+            _current.stop()
+        _current = Sandbox(*_settings)
+    return _current
+
+
+def running() -> Sandbox | None:
+    return _current
+
+
+def discard() -> None:
+    """Kill the sandbox; the next test that needs one starts a fresh one."""
+    global _current
+    if _current is not None:
+        sandbox, _current = _current, None
+        sandbox.stop()
+
+
+def module(topic: str):
+    return current().module(topic)
