@@ -127,24 +127,35 @@ class Peer:
         with self._count_lock:
             self.in_flight += 1
         try:
-            status, payload = self._proxy().invoke(*request)
-        except Pyro5.errors.CommunicationError as exc:
-            self.close_own_proxy()
-            raise SandboxGone(f"the other side of the sandbox stopped answering ({exc})") from None
+            reply = self._transport(self._proxy().invoke, *request)
         finally:
             with self._count_lock:
                 self.in_flight -= 1
+        if type(reply) not in (list, tuple) or len(reply) != 2 or reply[0] not in ("ok", "err"):
+            raise wire.WireError("refused a reply that is not [status, value] from the other side")
+        status, payload = reply
         if status == "ok":
             return self.decode(payload)
         raise wire.decode_error(payload) from None
 
     def call_plain(self, method: str, *args):
-        """Call one of the bridge's own methods (no objects involved)."""
+        """Call one of the bridge's own methods (no objects involved); the caller checks what comes back."""
+        return self._transport(getattr(self._proxy(), method), *args)
+
+    def _transport(self, call, *args):
         try:
-            return getattr(self._proxy(), method)(*args)
+            return call(*args)
         except Pyro5.errors.CommunicationError as exc:
             self.close_own_proxy()
             raise SandboxGone(f"the other side of the sandbox stopped answering ({exc})") from None
+        except BaseException as exc:
+            # The transport raises what the far side sends as an error, of any builtin type (SystemExit
+            # too); a verdict must not rest on that, so it becomes one plain failure. Exceptions the far
+            # side cannot make (pytest's own, a timeout's) and a KeyboardInterrupt of ours pass on.
+            far_made = type(exc).__module__ == "builtins" or isinstance(exc, Pyro5.errors.PyroError)
+            if not far_made or (isinstance(exc, KeyboardInterrupt) and not hasattr(exc, "_pyroTraceback")):
+                raise
+            raise SandboxGone(f"the other side sent the error {type(exc).__name__} instead of a reply") from None
 
 
 class _Far:

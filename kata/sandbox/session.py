@@ -91,9 +91,12 @@ class Sandbox:
 
     def module(self, topic: str):
         if topic not in self.modules:
-            status, payload = self.peer.call_plain("load", topic)
+            reply = self.peer.call_plain("load", topic)
+            if type(reply) not in (list, tuple) or len(reply) != 2 or reply[0] not in ("ok", "err"):
+                raise bridge.SandboxGone("the sandbox answered the module's import with nonsense")
+            status, payload = reply
             if status != "ok":
-                raise seam.TopicImportError(str(payload))
+                raise seam.TopicImportError(payload if type(payload) is str else "the module failed to import")
             self.modules[topic] = self.peer.decode(payload)
         return self.modules[topic]
 
@@ -115,8 +118,10 @@ class Sandbox:
     def reported_threads(self) -> dict[int, tuple[str, bool]]:
         """What the sandbox says its threads are (names and daemon flags: never a reason to pass)."""
         try:
-            return {int(tid): (str(name), bool(daemon)) for tid, name, daemon in self.peer.call_plain("threads")}
-        except (bridge.SandboxGone, TypeError, ValueError):
+            listed = self.peer.call_plain("threads")
+            return {tid: (name, daemon) for tid, name, daemon in listed
+                    if type(tid) is int and type(name) is str and type(daemon) is bool}
+        except Exception:  # a sandbox that cannot say is vouching for nothing
             return {}
 
     def alive(self) -> bool:
@@ -181,5 +186,19 @@ def discard() -> None:
         sandbox.stop()
 
 
+_broken: dict[str, str] = {}
+
+
 def module(topic: str):
-    return current().module(topic)
+    """The topic's module, served by the sandbox; a module that cannot be served fails every test the same way."""
+    if topic in _broken:
+        raise seam.TopicImportError(_broken[topic])
+    sandbox = current()
+    try:
+        return sandbox.module(topic)
+    except seam.TopicImportError as exc:
+        _broken[topic] = str(exc)
+    except bridge.SandboxGone as exc:
+        _broken[topic] = f"the sandbox process ended while importing the {topic} module ({exc})"
+        discard()
+    raise seam.TopicImportError(_broken[topic])

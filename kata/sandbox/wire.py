@@ -45,11 +45,27 @@ def encode(value, export, home):
     return ["R", export(value), kind.__name__]
 
 
+class WireError(ValueError):
+    """What arrived is not something ``encode`` makes: the other side is not playing by the rules."""
+
+
 def decode(node, resolve, remote):
-    """``resolve(token)`` is our own object; ``remote(token, type_name)`` a proxy of the peer's."""
-    if not isinstance(node, list):
+    """``resolve(token)`` is our own object; ``remote(token, type_name)`` a proxy of the peer's.
+
+    Only the node types ``encode`` makes are accepted, checked by exact type: the
+    transport could hand over other objects (serpent restores a few classes of
+    its own), and none of those may reach a test.
+    """
+    kind = type(node)
+    if kind in SCALARS or kind is float:
         return node
+    if kind is not list or len(node) not in (2, 3) or type(node[0]) is not str:
+        raise WireError(f"refused a value of type {kind.__name__} from the other side")
     tag, body = node[0], node[1]
+    if tag in ("f", "B", "H", "R") and type(body) is not str:
+        raise WireError(f"refused a malformed {tag!r} node from the other side")
+    if tag in ("L", "T", "S", "F", "D") and type(body) is not list:
+        raise WireError(f"refused a malformed {tag!r} node from the other side")
     if tag == "f":
         return float(body)
     if tag == "L":
@@ -60,14 +76,16 @@ def decode(node, resolve, remote):
         items = (decode(item, resolve, remote) for item in body)
         return set(items) if tag == "S" else frozenset(items)
     if tag == "D":
+        if any(type(pair) is not list or len(pair) != 2 for pair in body):
+            raise WireError("refused a malformed dict from the other side")
         return {decode(k, resolve, remote): decode(v, resolve, remote) for k, v in body}
     if tag == "B":
         return base64.b64decode(body)
     if tag == "H":
         return resolve(body)
-    if tag == "R":
+    if tag == "R" and len(node) == 3 and type(node[2]) is str:
         return remote(body, node[2])
-    raise ValueError(f"not a wire node: {node!r}")
+    raise WireError(f"refused an unknown node {tag!r} from the other side")
 
 
 def encode_error(exc: BaseException) -> list:
@@ -85,7 +103,9 @@ _error_types: dict[tuple[str, str], type] = {}
 
 
 def decode_error(node) -> BaseException:
-    base_name, name, message = (str(part) for part in node)
+    if type(node) is not list or len(node) != 3 or any(type(part) is not str for part in node):
+        raise WireError("refused a malformed error from the other side")
+    base_name, name, message = node
     base = getattr(builtins, base_name, None)
     if not (isinstance(base, type) and issubclass(base, BaseException)):
         base = Exception
