@@ -34,7 +34,8 @@ Pyro5.api.config.SERIALIZER = "serpent"     # plain data only; no pickle ever cr
 Pyro5.api.config.DETAILED_TRACEBACK = False
 
 THREAD_CALL_OPS = frozenset({"call", "method"})
-SANDBOX_OPS = frozenset({"call", "method", "getattr", "setattr", "iter", "next", "len", "getitem", "enter", "exit"})
+SANDBOX_OPS = frozenset({"call", "method", "getattr", "setattr", "iter", "next", "len", "getitem", "enter", "exit",
+                         "isinstance", "issubclass"})
 CALLABLE_DUNDERS = frozenset({"__call__", "__enter__", "__exit__"})
 
 
@@ -223,6 +224,19 @@ class RemoteObject(_Far):
         self._kata_invoke("exit", "", (exc is not None,))
         return None  # code under test never swallows a judge's exception
 
+    # isinstance(obj, module.Class) with a class from the sandbox asks the sandbox about its own classes.
+    def __instancecheck__(self, instance):
+        return self._kata_bool("isinstance", instance)
+
+    def __subclasscheck__(self, subclass):
+        return self._kata_bool("issubclass", subclass)
+
+    def _kata_bool(self, op, other):
+        answer = self._kata_invoke(op, "", (other,))
+        if type(answer) is not bool:
+            raise SandboxObjectError(f"{op}() in the sandbox answered {type(answer).__name__}, not True or False")
+        return answer
+
     def __repr__(self):
         return f"<{self._kata_type} object in the sandbox>"
 
@@ -339,6 +353,10 @@ def perform(target, op: str, name: str, args: list, kwargs: dict, ops: frozenset
         return len(target)
     if op == "getitem":
         return target[args[0]]
+    if op == "isinstance":
+        return isinstance(args[0], target)
+    if op == "issubclass":
+        return issubclass(args[0], target)
     if op == "enter":
         return target.__enter__()
     if op == "exit":

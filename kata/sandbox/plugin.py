@@ -26,6 +26,11 @@ class SandboxPlugin:
     def __init__(self, topic_of) -> None:
         self._topic_of = topic_of
 
+    def pytest_report_header(self, config) -> list[str]:
+        from kata.sandbox import containment
+
+        return [f"kata: the code under test runs in a sandbox process (containment: {containment.level()})"]
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items) -> None:
         topics = {self._topic_of(item) for item in items} - {None}

@@ -22,14 +22,15 @@ import psutil
 import Pyro5.api
 
 from kata import bounds, seam, trees
-from kata.sandbox import bridge, wire
+from kata.sandbox import bridge, containment, wire
 
 REPORT_TOKEN = "thread-exceptions"
+SANDBOX_MODULE = "kata.sandbox.process"
 START_BOUND = 30.0  # a sandbox that cannot answer by then is broken, not slow
 LOG_TAIL = 2000
 
 # The topics whose tests run under --sandbox; the others say so instead of running half-judged.
-SUPPORTED = frozenset({"locks"})
+SUPPORTED = frozenset({"locks", "semaphores", "deadlocks"})
 
 _current: Sandbox | None = None
 _enabled = False
@@ -48,27 +49,32 @@ def enabled() -> bool:
 class Sandbox:
     def __init__(self, tree: Path, start_method: str | None) -> None:
         self.scratch = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
-        self.workdir = self.scratch / "cwd"
-        self.workdir.mkdir()
+        # judge/ holds the judge's socket (the sandbox may connect, not write); box/ is all the sandbox may write.
+        judge_dir, self.box = self.scratch / "judge", self.scratch / "box"
+        judge_dir.mkdir()
+        self.box.mkdir()
         self.thread_errors: list[tuple[str, BaseException]] = []
         self.registry = bridge.Registry()
         self.registry.pin(REPORT_TOKEN, self._thread_exception)
-        socket = self.scratch / "sandbox.sock"
+        socket = self.box / "sandbox.sock"
         self.peer = bridge.Peer(f"PYRO:bridge@./u:{socket}", self.registry, bridge.RemoteObject)
-        self.daemon = Pyro5.api.Daemon(unixsocket=str(self.scratch / "judge.sock"))
+        self.daemon = Pyro5.api.Daemon(unixsocket=str(judge_dir / "judge.sock"))
         uri = self.daemon.register(bridge.Bridge(self.registry, lambda: self.peer, bridge.THREAD_CALL_OPS), "bridge")
         self._server = threading.Thread(target=self.daemon.requestLoop, name="kata-sandbox-judge", daemon=True)
         self._server.start()
         self._log = open(self.scratch / "sandbox.log", "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "kata.sandbox.process"], cwd=self.workdir, env=_clean_environment(),
-            stdin=subprocess.PIPE, stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.containment = containment.level()
+        command = containment.wrap([sys.executable, "-m", SANDBOX_MODULE], box=self.box,
+                                   readable=[Path(tree), judge_dir])
+        self.process = subprocess.Popen(command, cwd=self.box, env=_clean_environment(), stdin=subprocess.PIPE,
+                                        stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.pid = self.process.pid
         config = {"judge": str(uri), "socket": str(socket), "report": REPORT_TOKEN, "tree": str(tree),
                   "start_method": start_method}
         self.process.stdin.write(json.dumps(config).encode() + b"\n")
         self.process.stdin.close()
         self._wait_ready(socket)
-        self.pid = self.process.pid
+        self.pid = self._python_pid()
         self.modules: dict[str, object] = {}
 
     def _wait_ready(self, socket: Path) -> None:
@@ -85,6 +91,19 @@ class Sandbox:
             time.sleep(0.01)
         self.stop()
         raise bridge.SandboxGone(f"the sandbox process did not start:\n{self.log_tail()}")
+
+    def _python_pid(self) -> int:
+        """The sandbox's Python process as this side sees it (bwrap starts it as a descendant)."""
+        if self.containment == containment.NONE:
+            return self.process.pid
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            try:
+                if SANDBOX_MODULE in child.cmdline():
+                    return child.pid
+            except psutil.Error:
+                continue
+        self.stop()
+        raise bridge.SandboxGone("the contained sandbox process could not be found")
 
     def _thread_exception(self, thread_name, base, name, message) -> None:
         self.thread_errors.append((thread_name, wire.decode_error([base, name, message])))
@@ -143,10 +162,14 @@ class Sandbox:
 
     def stop(self) -> None:
         try:
+            everything = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.Error:
+            everything = []
+        try:
             os.killpg(self.process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
-        for child in self.children():  # children that left the group but are still ours
+        for child in everything + self.children():  # what left the group (setsid) is still in the tree
             try:
                 child.kill()
             except psutil.Error:
