@@ -7,6 +7,7 @@ test, and the failure is remembered so a slow or broken import runs once.
 from __future__ import annotations
 
 import importlib
+import sys
 import traceback
 
 import pytest
@@ -47,10 +48,9 @@ def topic_fixture(topic: str):
 
     @pytest.fixture(name=topic)
     def _module():
-        from kata.sandbox import session
-
+        session = sys.modules.get("kata.sandbox.session")  # imported only by --sandbox
         try:
-            return session.module(topic) if session.enabled() else load(topic)
+            return session.module(topic) if session and session.enabled() else load(topic)
         except TopicImportError as exc:
             pytest.fail(str(exc), pytrace=False)
 

@@ -30,7 +30,7 @@ START_BOUND = 30.0  # a sandbox that cannot answer by then is broken, not slow
 LOG_TAIL = 2000
 
 # The topics whose tests run under --sandbox; the others say so instead of running half-judged.
-SUPPORTED = frozenset({"locks", "semaphores", "deadlocks"})
+SUPPORTED = frozenset({"locks", "semaphores"})
 
 _current: Sandbox | None = None
 _enabled = False
