@@ -46,6 +46,12 @@ def pid() -> int:
     return identity[2] if identity else os.getpid()
 
 
+def daemon() -> bool:
+    """Whether the calling thread is a daemon (so threads it starts are daemons by default)."""
+    identity = _identity()
+    return identity[4] if identity else threading.current_thread().daemon
+
+
 def thread_key():
     """Something that tells the calling thread apart from every other, for as long as it is kept."""
     identity = _identity()

@@ -21,6 +21,30 @@ CASES = [(topic, mistake) for topic in TOPICS for mistake in mistakes(topic)]
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
 
 
+# A correct counter that leaves a thread behind, and one that hides it from threading.enumerate():
+# the judge reads the sandbox's threads from /proc, so hiding it changes nothing.
+LEFTOVER_THREAD = """
+import threading as _threading
+_made = Counter.__init__
+def _init(self, *args, **kwargs):
+    _made(self, *args, **kwargs)
+    thread = _threading.Thread(target=_threading.Event().wait, args=(30,), name="forgotten")
+    thread.start()
+    if HIDE:
+        _threading._active.pop(thread.ident, None)
+Counter.__init__ = _init
+"""
+LEAKS = {"a leftover thread": "HIDE = False\n" + LEFTOVER_THREAD, "a hidden leftover thread": "HIDE = True\n" + LEFTOVER_THREAD}
+
+
+def leaking_tree(root: Path, name: str, code: str) -> Path:
+    module = root / name / "locks" / "locks.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(trees.module_path(trees.SOLUTIONS, "locks").read_text(encoding="utf-8") + code,
+                      encoding="utf-8")
+    return module.parent.parent
+
+
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
     """Every run this file needs, in both modes, started together on a pool as wide as the machine."""
@@ -32,6 +56,10 @@ def runs(tmp_path_factory):
         for mode, extra in (("in-process", ()), ("sandbox", SANDBOX)):
             futures[(mode, topic, mistake.name)] = pool.submit(
                 engine.run_topic, topic, tree, start_method=mistake.start_method, extra_args=extra)
+    for index, (leak, code) in enumerate(LEAKS.items()):
+        tree = leaking_tree(Path(scratch), f"leak-{index}", code)
+        futures[("in-process", "leak", leak)] = pool.submit(engine.run_topic, "locks", tree)
+        futures[("sandbox", "leak", leak)] = pool.submit(engine.run_topic, "locks", tree, extra_args=SANDBOX)
     for topic in TOPICS:
         futures[("sandbox", topic, "solutions")] = pool.submit(engine.run_topic, topic, trees.SOLUTIONS,
                                                                extra_args=SANDBOX)
@@ -75,3 +103,17 @@ def test_a_mistake_fails_the_same_tests_with_the_same_message_in_the_sandbox(run
     naming = [r for r in sandboxed.failed if mistake.expect in r["message"]]
     assert naming, (f"mistake {mistake.name!r} failed under --sandbox, but no message says {mistake.expect!r}:\n"
                     f"{summary(sandboxed)}")
+
+
+@pytest.mark.parametrize("leak", LEAKS)
+def test_a_thread_left_behind_in_the_sandbox_fails_the_test_that_left_it(runs, leak):
+    sandboxed = runs("sandbox", "leak", leak)
+    failed = sorted(r["nodeid"] for r in sandboxed.failed)
+    unnamed = [r["nodeid"] for r in sandboxed.failed if "'forgotten'" not in r["output"] and "unnamed" not in r["output"]]
+    assert failed and not unnamed, (
+        f"a counter that leaves {leak} behind, under --sandbox:\n{summary(sandboxed)}\n"
+        "expected every test that made a counter to fail, naming the thread left behind")
+    if leak == "a leftover thread":  # in one process a hidden thread escapes the guard; /proc does not miss it
+        alone = sorted(r["nodeid"] for r in runs("in-process", "leak", leak).failed)
+        assert failed == alone, (
+            f"{leak}: under --sandbox these tests failed: {failed}; in one process: {alone}; expected the same")

@@ -123,7 +123,7 @@ class Peer:
             return far
 
     def invoke(self, token: str, op: str, name: str = "", args=(), kwargs=None):
-        identity = [caller.thread_name(), caller.ident(), caller.pid(), caller.serial()]
+        identity = [caller.thread_name(), caller.ident(), caller.pid(), caller.serial(), caller.daemon()]
         request = (token, op, name, self.encode(list(args)), self.encode(dict(kwargs or {})), identity)
         with self._count_lock:
             self.in_flight += 1
@@ -311,11 +311,16 @@ class Bridge:
     def invoke(self, token, op, name, args, kwargs, identity):
         peer = self._peer_holder()
         previous = getattr(caller._serving, "identity", None)
-        caller._serving.identity = (str(identity[0]), int(identity[1]), int(identity[2]), int(identity[3]))
+        caller._serving.identity = (str(identity[0]), int(identity[1]), int(identity[2]), int(identity[3]),
+                                    identity[4] is True)
         me = threading.current_thread()
-        own_name = me.name
+        own_name, own_daemon = me.name, me.daemon
         if self._mirror_name:
+            # The serving thread stands in for the caller: code under test that asks for the current
+            # thread's name sees the caller's, and threads it starts are daemons exactly when they would
+            # be if started by the caller (Thread() copies the daemon flag of the thread that makes it).
             me.name = caller._serving.identity[0]
+            me._daemonic = caller._serving.identity[4]
         try:
             if op not in self._ops:
                 raise PermissionError(f"{op} is not allowed on this side's objects")
@@ -327,6 +332,8 @@ class Bridge:
         finally:
             caller._serving.identity = previous
             me.name = own_name
+            if self._mirror_name:
+                me._daemonic = own_daemon
 
 
 def perform(target, op: str, name: str, args: list, kwargs: dict, ops: frozenset):

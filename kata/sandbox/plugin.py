@@ -57,7 +57,7 @@ class SandboxPlugin:
             if before is not None:
                 item.stash[_PROBLEMS] = self._after_test(*before)
 
-    def _after_test(self, sandbox: session.Sandbox, tasks_before: set, children_before: set) -> list[str]:
+    def _after_test(self, sandbox: session.Sandbox, tasks_before: dict, children_before: set) -> list[str]:
         problems = []
         if not sandbox.alive():
             problems.append(f"the sandbox process died during the test:\n{sandbox.log_tail()}")
@@ -75,18 +75,18 @@ class SandboxPlugin:
             sandbox.reset()
         return problems
 
-    def _leftover_threads(self, sandbox: session.Sandbox, tasks_before: set) -> list[str]:
+    def _leftover_threads(self, sandbox: session.Sandbox, tasks_before: dict) -> list[str]:
         deadline = time.monotonic() + GRACE
         while True:
-            fresh = sandbox.tasks() - tasks_before
+            fresh = {inner for tid, inner in sandbox.tasks().items() if tid not in tasks_before}
             reported = sandbox.reported_threads()
             # A thread the sandbox does not vouch for as a daemon counts, named or not.
             suspects = {tid for tid in fresh if not reported.get(tid, ("", False))[1]}
             if not suspects or time.monotonic() > deadline:
                 break
             time.sleep(0.02)
-        return [f"thread {reported.get(tid, ('(unnamed, tid %d)' % tid, False))[0]!r} (non-daemon) is still running"
-                for tid in sorted(suspects)]
+        return [f"thread {reported[tid][0] if tid in reported else f'(unnamed, tid {tid})'!r} (non-daemon) "
+                "is still running" for tid in sorted(suspects)]
 
     def _leftover_children(self, sandbox: session.Sandbox, children_before: set) -> list[str]:
         import psutil
@@ -110,9 +110,10 @@ class SandboxPlugin:
         problems = item.stash.get(_PROBLEMS, None)
         if call.when == "teardown" and problems:
             report.outcome = "failed"
-            report.longrepr = ("in the sandbox, after the test:\n" + "\n".join(f"  - {p}" for p in problems)
-                               + "\nhint: join every thread and process you start, and let no exception "
-                                 "escape a thread")
+            report.longrepr = ("this test left work running after it ended (in the sandbox):\n"
+                               + "\n".join(f"  - {p}" for p in problems)
+                               + "\nhint: join every thread and process you start (or use a with-block for "
+                                 "pools), and let no exception escape a thread")
         return report
 
     def pytest_unconfigure(self, config) -> None:

@@ -98,7 +98,7 @@ class Sandbox:
             return self.process.pid
         for child in psutil.Process(self.process.pid).children(recursive=True):
             try:
-                if SANDBOX_MODULE in child.cmdline():
+                if child.cmdline()[1:3] == ["-m", SANDBOX_MODULE]:  # python itself, not a bwrap naming it
                     return child.pid
             except psutil.Error:
                 continue
@@ -121,12 +121,25 @@ class Sandbox:
 
     # -- what the judge sees from outside ----------------------------------------
 
-    def tasks(self) -> set[int]:
-        """The sandbox's threads, as the kernel lists them."""
+    def tasks(self) -> dict[int, int]:
+        """The sandbox's threads as the kernel lists them: each one's id here -> its id inside the sandbox.
+
+        In bwrap's PID namespace a thread has another id than out here (the last one on its NSpid line),
+        and that inner id is the one the sandbox reports as ``native_id``.
+        """
+        tasks = {}
         try:
-            return {int(tid) for tid in os.listdir(f"/proc/{self.pid}/task")}
+            tids = os.listdir(f"/proc/{self.pid}/task")
         except OSError:
-            return set()
+            return tasks
+        for tid in tids:
+            try:
+                with open(f"/proc/{self.pid}/task/{tid}/status", encoding="ascii") as status:
+                    line = next((l for l in status if l.startswith("NSpid:")), f"NSpid:\t{tid}")
+            except OSError:
+                continue  # ended meanwhile
+            tasks[int(tid)] = int(line.split()[-1])
+        return tasks
 
     def children(self) -> list[psutil.Process]:
         try:
@@ -144,7 +157,12 @@ class Sandbox:
             return {}
 
     def alive(self) -> bool:
-        return self.process.poll() is None
+        if self.process.poll() is not None:
+            return False
+        try:
+            return psutil.Process(self.pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
 
     def log_tail(self) -> str:
         self._log.flush()
@@ -195,6 +213,17 @@ def current() -> Sandbox:
             _current.stop()
         _current = Sandbox(*_settings)
     return _current
+
+
+def tree_pids() -> set[int]:
+    """The sandbox's whole process tree (bwrap, the sandbox, whatever it started)."""
+    sandbox = _current
+    if sandbox is None:
+        return set()
+    try:
+        return {sandbox.process.pid} | {p.pid for p in psutil.Process(sandbox.process.pid).children(recursive=True)}
+    except psutil.Error:
+        return set()
 
 
 def running() -> Sandbox | None:
