@@ -33,7 +33,7 @@ Pyro5.api.config.THREADPOOL_SIZE_MIN = 1    # idle server threads end: a leak ch
 Pyro5.api.config.SERIALIZER = "serpent"     # plain data only; no pickle ever crosses
 Pyro5.api.config.DETAILED_TRACEBACK = False
 
-THREAD_CALL_OPS = frozenset({"call", "method"})
+JUDGE_OPS = frozenset({"call", "method"})  # all the sandbox may do with what a test handed it
 SANDBOX_OPS = frozenset({"call", "method", "getattr", "setattr", "iter", "next", "len", "getitem", "enter", "exit",
                          "isinstance", "issubclass"})
 CALLABLE_DUNDERS = frozenset({"__call__", "__enter__", "__exit__"})
@@ -128,7 +128,7 @@ class Peer:
         with self._count_lock:
             self.in_flight += 1
         try:
-            reply = self._transport(self._proxy().invoke, *request)
+            reply = self._transport("invoke", *request)
         finally:
             with self._count_lock:
                 self.in_flight -= 1
@@ -141,11 +141,13 @@ class Peer:
 
     def call_plain(self, method: str, *args):
         """Call one of the bridge's own methods (no objects involved); the caller checks what comes back."""
-        return self._transport(getattr(self._proxy(), method), *args)
+        return self._transport(method, *args)
 
-    def _transport(self, call, *args):
+    def _transport(self, method: str, *args):
         try:
-            return call(*args)
+            # Looking the method up already talks to the far side (Pyro5 fetches the object's metadata
+            # on first use), so it belongs inside the try as much as the call does.
+            return getattr(self._proxy(), method)(*args)
         except Pyro5.errors.CommunicationError as exc:
             self.close_own_proxy()
             raise SandboxGone(f"the other side of the sandbox stopped answering ({exc})") from None
@@ -342,7 +344,7 @@ def perform(target, op: str, name: str, args: list, kwargs: dict, ops: frozenset
     if op == "method":
         if name.startswith("_") and name not in CALLABLE_DUNDERS:
             raise AttributeError(f"{name} is not a public method")
-        if ops is THREAD_CALL_OPS:
+        if ops is JUDGE_OPS:
             member = getattr(type(target), name, None)
             if member is None or isinstance(member, property) or not callable(member):
                 raise AttributeError(f"{type(target).__name__} has no method {name}")

@@ -34,6 +34,7 @@ SUPPORTED = frozenset({"locks", "semaphores"})
 
 _current: Sandbox | None = None
 _enabled = False
+_settings: tuple[Path, str | None] | None = None
 
 
 def enable(tree: Path, start_method: str | None) -> None:
@@ -59,7 +60,7 @@ class Sandbox:
         socket = self.box / "sandbox.sock"
         self.peer = bridge.Peer(f"PYRO:bridge@./u:{socket}", self.registry, bridge.RemoteObject)
         self.daemon = Pyro5.api.Daemon(unixsocket=str(judge_dir / "judge.sock"))
-        uri = self.daemon.register(bridge.Bridge(self.registry, lambda: self.peer, bridge.THREAD_CALL_OPS), "bridge")
+        uri = self.daemon.register(bridge.Bridge(self.registry, lambda: self.peer, bridge.JUDGE_OPS), "bridge")
         self._server = threading.Thread(target=self.daemon.requestLoop, name="kata-sandbox-judge", daemon=True)
         self._server.start()
         self._log = open(self.scratch / "sandbox.log", "wb")
