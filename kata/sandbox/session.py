@@ -74,8 +74,12 @@ class Sandbox:
                   "start_method": start_method}
         self.process.stdin.write(json.dumps(config).encode() + b"\n")
         self.process.stdin.close()
-        self._wait_ready(socket)
-        self.pid = self._python_pid()
+        try:
+            self._wait_ready(socket)
+            self.pid = self._python_pid()
+        except BaseException:  # whatever stopped the start, nothing of it stays behind
+            self.stop()
+            raise
         self.modules: dict[str, object] = {}
 
     def _wait_ready(self, socket: Path) -> None:
@@ -90,7 +94,6 @@ class Sandbox:
                 except bridge.SandboxGone:
                     pass
             time.sleep(0.01)
-        self.stop()
         raise bridge.SandboxGone(f"the sandbox process did not start:\n{self.log_tail()}")
 
     def _python_pid(self) -> int:
@@ -103,7 +106,6 @@ class Sandbox:
                     return child.pid
             except psutil.Error:
                 continue
-        self.stop()
         raise bridge.SandboxGone("the contained sandbox process could not be found")
 
     def _thread_exception(self, thread_name, base, name, message) -> None:
