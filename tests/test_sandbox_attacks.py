@@ -169,14 +169,16 @@ def scored(run) -> tuple[int, int]:
     return len(passed), len(run.collected) or len(run.records)
 
 
-@pytest.mark.skipif(containment.level() == containment.NONE,
+@pytest.mark.skipif(containment.level() != containment.BWRAP,
                     reason="bubblewrap cannot run here: the sandbox is a separate process, not a contained one")
 @pytest.mark.parametrize("attack", ATTACKS)
 def test_an_attacked_stub_scores_nothing_in_the_sandbox(runs, attack):
-    passed, total = scored(runs("sandbox", "stub", attack))
+    run = runs("sandbox", "stub", attack)
+    passed, total = scored(run)
+    level = next((line for line in run.output.splitlines() if "containment:" in line), "(no header seen)")
     assert total and passed == 0, (
         f"the stub with the attack {attack!r} appended scored {passed}/{total} under --sandbox; expected 0: "
-        "the attack reached the judge")
+        f"the attack reached the judge ({level.strip()})")
 
 
 @pytest.mark.parametrize("attack", ATTACKS)

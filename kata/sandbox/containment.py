@@ -31,13 +31,23 @@ def _bwrap() -> str | None:
     try:
         probe = subprocess.run([path, "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-all",
                                 "--die-with-parent", "true"], capture_output=True, timeout=30)
-    except (OSError, subprocess.TimeoutExpired):
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        _why_not.append(f"bwrap could not be probed: {exc}")
         return None
-    return path if probe.returncode == 0 else None
+    if probe.returncode != 0:
+        _why_not.append(f"bwrap failed here: {probe.stderr.decode(errors='replace').strip()[:200]}")
+        return None
+    return path
+
+
+_why_not: list[str] = []
 
 
 def level() -> str:
-    return BWRAP if _bwrap() else NONE
+    """``bwrap``, or ``none`` with the reason when bwrap is installed but would not run."""
+    if _bwrap():
+        return BWRAP
+    return f"{NONE} ({_why_not[0]})" if _why_not else NONE
 
 
 def wrap(command: list[str], *, box: Path, readable: list[Path]) -> list[str]:

@@ -98,7 +98,7 @@ class Sandbox:
 
     def _python_pid(self) -> int:
         """The sandbox's Python process as this side sees it (bwrap starts it as a descendant)."""
-        if self.containment == containment.NONE:
+        if self.containment != containment.BWRAP:
             return self.process.pid
         for child in psutil.Process(self.process.pid).children(recursive=True):
             try:
