@@ -42,6 +42,8 @@ from dataclasses import dataclass, field
 
 import psutil
 
+from kata.hygiene import _infrastructure_pids
+
 # The futex system call's number (see /proc/<tid>/syscall); its fourth argument is the timeout pointer.
 FUTEX = {"x86_64": 202, "aarch64": 98}.get(platform.machine())
 FUTEX_WAIT, FUTEX_WAIT_BITSET = 0, 9  # futex commands (the op without its private and clock flags)
@@ -206,10 +208,6 @@ def _registered(tids) -> dict[int, BoundedWait]:
 
 def thread_ids() -> set[int]:
     """The native ids of this process's threads, as /proc lists them (empty without /proc)."""
-    return _tids()
-
-
-def _tids() -> set[int]:
     try:
         return {int(name) for name in os.listdir("/proc/self/task")}
     except OSError:
@@ -282,12 +280,12 @@ class Detector:
 
     def where_now(self) -> str | None:
         """Where the test's threads are in the code under test, or None if none of them is there."""
-        others = _tids() - self.before - {self._tid, self.main_tid}
+        others = thread_ids() - self.before - {self._tid, self.main_tid}
         return self.locate(others, quiet=True) if others else None
 
     def note_expiry(self, wait: BoundedWait) -> None:
         if self.expiry is None:
-            where = self.locate(_tids() - self.before - {self._tid})
+            where = self.locate(thread_ids() - self.before - {self._tid})
             self.expiry = f"the kata's bounded wait ran out (a thread {wait.what}); the test's threads were then:\n" \
                 f"{where}"
 
@@ -308,7 +306,7 @@ class Detector:
 
     def _prove(self):
         """The test's thread ids and their bounded waits, if nobody in the process could move; else None."""
-        everyone = _tids() - {self._tid}
+        everyone = thread_ids() - {self._tid}
         mine = everyone - self.before
         first = {tid: _read(tid) for tid in everyone}
         if not self._stuck(mine, first, _registered(mine)):
@@ -320,7 +318,7 @@ class Detector:
         # Read while nobody runs (checked next), so it is what the sleeping threads left.
         waits = _registered(mine)
         second = {tid: _read(tid) for tid in everyone}
-        if _tids() - {self._tid} != everyone:
+        if thread_ids() - {self._tid} != everyone:
             return None
         for tid in everyone:
             a, b = first[tid], second[tid]
@@ -369,9 +367,3 @@ class Detector:
         self.verdict = Verdict(self.describe(tids, timed), self.verdict.skipped, final=True)
         signal.pthread_kill(self._runner.ident, SIGNAL)
         return True
-
-
-def _infrastructure_pids() -> set[int]:
-    from kata.hygiene import _infrastructure_pids as pids
-
-    return pids()

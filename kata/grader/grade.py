@@ -129,12 +129,14 @@ def grade_topic(topic: str, tree: Path, extra_tests: Path | None, start_method, 
 
 def import_error(records: list[dict]) -> str:
     """The seam's import failure, when it is what failed every test."""
-    messages = {record["message"] for record in records}
-    if records and all(r["outcome"] == "failed" for r in records) and len(messages) == 1:
-        message = messages.pop()
-        if " failed to import" in message or "no module for topic" in message:
-            return message.removeprefix("Failed: ")
+    # The seam tells the whole story in the first test and one line in each later one.
+    if records and all(r["outcome"] == "failed" and _is_import_failure(r["message"]) for r in records):
+        return records[0]["message"].removeprefix("Failed: ")
     return ""
+
+
+def _is_import_failure(message: str) -> bool:
+    return " failed to import" in message or "no module for topic" in message
 
 
 def _tasks(test_file: Path) -> dict[str, int]:
