@@ -5,6 +5,7 @@ between its read and its write until a second thread either gets in too (the
 bug) or is seen waiting for the lock (the fix). The counter's lock comes from a
 factory the test hands in, so the test can see who waits for it.
 """
+import threading
 import time
 
 import pytest
