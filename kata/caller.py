@@ -67,3 +67,22 @@ def live_thread_names() -> list[str]:
         if sandbox is not None:
             return [name for name, _ in sandbox.reported_threads().values()]
     return [t.name for t in threading.enumerate() if t.is_alive()]
+
+
+def joins_waiting() -> list[tuple[object, bool]]:
+    """The Thread.join() calls waiting right now for the calling thread, each as (key, has a timeout).
+
+    A key stands for one join() call for as long as the test runs. Under
+    ``--sandbox`` the sandbox looks at its own frames and reports plain data;
+    a sandbox that cannot say reports no join, so a worker held until it is
+    joined stays held (the test fails, never passes, for want of a report).
+    """
+    identity = _identity()
+    if identity is None:
+        from kata import probes_join
+
+        return probes_join.joins_of(threading.get_ident())
+    from kata.sandbox import session
+
+    sandbox = session.running()
+    return sandbox.joins_waiting_for(identity[1]) if sandbox is not None else []

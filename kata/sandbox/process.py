@@ -15,7 +15,7 @@ from pathlib import Path
 
 import Pyro5.api
 
-from kata import seam, trees
+from kata import probes_join, seam, trees
 from kata.sandbox import bridge
 
 MODULE_PREFIX = "module:"
@@ -23,6 +23,11 @@ MODULE_PREFIX = "module:"
 
 @Pyro5.api.expose
 class SandboxBridge(bridge.Bridge):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._seen_joins: list = []  # the frames of the join() calls reported during this test
+        self._seen_lock = threading.Lock()
+
     def load(self, topic: str):
         """The topic's module as a token, or the seam's message on why it cannot be imported."""
         try:
@@ -36,6 +41,25 @@ class SandboxBridge(bridge.Bridge):
     def reset(self) -> None:
         """Forget every object the last test was handed; the modules stay loaded."""
         self._registry.clear()
+        with self._seen_lock:
+            self._seen_joins.clear()
+
+    def joins(self, ident) -> list:
+        """The Thread.join() calls waiting now for the thread ``ident``, each as [key, has a timeout].
+
+        What the judge learns from frames it cannot read itself, as plain data. A
+        key names one join() call for the rest of the test: its frame is kept here,
+        so no later call can take over its address and pass for it.
+        """
+        found = []
+        with self._seen_lock:
+            for frame, timed in probes_join.joins_of(int(ident)):
+                key = next((k for k, seen in enumerate(self._seen_joins) if seen is frame), None)
+                if key is None:
+                    key = len(self._seen_joins)
+                    self._seen_joins.append(frame)
+                found.append([key, timed])
+        return found
 
     def threads(self) -> list:
         """Each live thread as [native id, name, daemon]: names for messages, daemon-ness for the leak check."""

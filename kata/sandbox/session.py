@@ -159,6 +159,22 @@ class Sandbox:
         except Exception:  # a sandbox that cannot say is vouching for nothing
             return {}
 
+    def joins_waiting_for(self, ident: int) -> list[tuple[int, bool]]:
+        """The join() calls the sandbox sees waiting for its thread ``ident``, as (key, has a timeout).
+
+        Only ever a reason to let a held worker go; anything but a well-formed
+        report counts as no join seen, so a missing report cannot pass a test.
+        """
+        try:
+            listed = self.peer.call_plain("joins", ident)
+        except Exception:
+            return []
+        if type(listed) not in (list, tuple):
+            return []
+        return [(key, timed) for key, timed in (pair for pair in listed if type(pair) in (list, tuple)
+                                                and len(pair) == 2)
+                if type(key) is int and type(timed) is bool]
+
     def alive(self) -> bool:
         if self.process.poll() is not None:
             return False
