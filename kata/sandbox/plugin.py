@@ -22,14 +22,22 @@ _BEFORE = pytest.StashKey[tuple]()
 _PROBLEMS = pytest.StashKey[list]()
 
 
+def _where() -> str:
+    from kata.sandbox import containment
+
+    return f"kata: the code under test runs in a sandbox process (containment: {containment.level()})"
+
+
 class SandboxPlugin:
     def __init__(self, topic_of) -> None:
         self._topic_of = topic_of
 
     def pytest_report_header(self, config) -> list[str]:
-        from kata.sandbox import containment
+        return [_where()]
 
-        return [f"kata: the code under test runs in a sandbox process (containment: {containment.level()})"]
+    def pytest_terminal_summary(self, terminalreporter) -> None:
+        # Also under -q, which shows no header: the grader and the self-checks read the level here.
+        terminalreporter.write_line(_where())
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items) -> None:

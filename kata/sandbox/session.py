@@ -22,15 +22,13 @@ import psutil
 import Pyro5.api
 
 from kata import bounds, seam, trees
-from kata.sandbox import bridge, containment, wire
+from kata.sandbox import SUPPORTED, bridge, containment, wire  # noqa: F401 (SUPPORTED: kept here for callers)
 
 REPORT_TOKEN = "thread-exceptions"
 SANDBOX_MODULE = "kata.sandbox.process"
 START_BOUND = 30.0  # a sandbox that cannot answer by then is broken, not slow
 LOG_TAIL = 2000
 
-# The topics whose tests run under --sandbox; the others say so instead of running half-judged.
-SUPPORTED = frozenset({"locks", "semaphores"})
 
 _current: Sandbox | None = None
 _enabled = False
@@ -65,6 +63,7 @@ class Sandbox:
         self._server.start()
         self._log = open(self.scratch / "sandbox.log", "wb")
         self.containment = containment.level()
+        containment.guard_judge()
         command = containment.wrap([sys.executable, "-m", SANDBOX_MODULE], box=self.box,
                                    readable=[Path(tree), judge_dir])
         self.process = subprocess.Popen(command, cwd=self.box, env=_clean_environment(), stdin=subprocess.PIPE,
@@ -98,7 +97,7 @@ class Sandbox:
 
     def _python_pid(self) -> int:
         """The sandbox's Python process as this side sees it (bwrap starts it as a descendant)."""
-        if self.containment != containment.BWRAP:
+        if not containment.contained():
             return self.process.pid
         for child in psutil.Process(self.process.pid).children(recursive=True):
             try:
