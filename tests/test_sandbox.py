@@ -71,7 +71,10 @@ def runs(tmp_path_factory):
 
 def summary(run) -> str:
     lines = [f"  {r['outcome']:7} {r['nodeid'].split('::')[-1]}: {r['message'][:200]}" for r in run.records]
-    return "\n".join(lines) or f"  (no test finished; pytest said)\n{run.output[-3000:]}"
+    if run.unfinished or not lines:  # a run cut short: what pytest said last is the only clue
+        lines.append(f"  ({len(run.unfinished)} test(s) never finished; exit status {run.returncode}; "
+                     f"pytest said)\n{run.output[-3000:]}")
+    return "\n".join(lines)
 
 
 @pytest.mark.parametrize("topic", TOPICS)
@@ -91,18 +94,20 @@ def test_the_stub_fails_every_test_in_the_sandbox(runs, topic):
     assert not pointless, f"stub failures of {topic} under --sandbox without 'not implemented yet': {pointless}"
 
 
+# The first failure is compared, not the whole list: a mistake that leaves threads running (a missing
+# join) can also fail, or pass, the tests after it by how far those threads got, in either mode.
 @pytest.mark.parametrize("topic, mistake", CASES, ids=lambda value: getattr(value, "name", value))
-def test_a_mistake_fails_the_same_tests_with_the_same_message_in_the_sandbox(runs, topic, mistake):
+def test_a_mistake_fails_first_the_same_test_with_the_same_message_in_the_sandbox(runs, topic, mistake):
     alone, sandboxed = runs("in-process", topic, mistake.name), runs("sandbox", topic, mistake.name)
     assert sandboxed.failed, f"mistake {mistake.name!r} passed every {topic} test under --sandbox:\n{summary(sandboxed)}"
-    failed_alone = sorted(r["nodeid"] for r in alone.failed)
-    failed_sandboxed = sorted(r["nodeid"] for r in sandboxed.failed)
-    assert failed_sandboxed == failed_alone, (
-        f"mistake {mistake.name!r} failed other tests under --sandbox than in one process:\n"
+    assert alone.failed, f"mistake {mistake.name!r} passed every {topic} test in one process:\n{summary(alone)}"
+    first_alone, first_sandboxed = alone.failed[0], sandboxed.failed[0]
+    assert first_sandboxed["nodeid"] == first_alone["nodeid"], (
+        f"mistake {mistake.name!r} first failed another test under --sandbox than in one process:\n"
         f"in one process:\n{summary(alone)}\nunder --sandbox:\n{summary(sandboxed)}")
-    naming = [r for r in sandboxed.failed if mistake.expect in r["message"]]
-    assert naming, (f"mistake {mistake.name!r} failed under --sandbox, but no message says {mistake.expect!r}:\n"
-                    f"{summary(sandboxed)}")
+    assert mistake.expect in first_sandboxed["message"], (
+        f"mistake {mistake.name!r} first failed {first_sandboxed['nodeid']} under --sandbox, but its message "
+        f"does not say {mistake.expect!r}:\n{summary(sandboxed)}")
 
 
 @pytest.mark.parametrize("leak", LEAKS)
