@@ -90,24 +90,33 @@ def _hooked(self, *args, **kwargs):
     return _call(self, *args, **kwargs)
 _pluggy.HookCaller.__call__ = _hooked
 ''', True),
-    "--kata-log from argv forged, then os._exit(0)": (FORGE_LOG + '''
-if _forge(_sys.argv):
-    _os._exit(0)
+    # The runs read their arguments from stdin (kata.runner), so the log's path is found where pytest keeps it.
+    "--kata-log found in pytest's config, forged, then os._exit(0)": (FORGE_LOG + '''
+import gc as _gc
+for _config in [o for o in _gc.get_objects() if type(o).__name__ == "Config" and hasattr(o, "getoption")]:
+    _log = _config.getoption("kata_log", None)
+    if _log is not None and _forge(["--kata-log", str(_log)]):
+        _os._exit(0)
 ''', True),
-    "--kata-log from the parent's command line forged, parent killed": (FORGE_LOG + '''
+    # Only the module's own ancestors are looked at: a self-check must not touch other processes.
+    "--kata-log from a parent's command line forged, parent killed": (FORGE_LOG + '''
 import signal as _signal
-for _pid in [p for p in _os.listdir("/proc") if p.isdigit()]:
+_pid = _os.getppid()
+while _pid > 1:
     try:
         _argv = open(f"/proc/{_pid}/cmdline", "rb").read().decode().split("\\0")
-    except OSError:
-        continue
-    if _pid != str(_os.getpid()) and _forge(_argv):
-        _os.kill(int(_pid), _signal.SIGKILL)
+        _parent = int(open(f"/proc/{_pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        break
+    if _forge(_argv):
+        _os.kill(_pid, _signal.SIGKILL)
         _os._exit(0)
-''', False),  # in one process the module's own argv is simpler (the attack above); this one is for a sandbox
-    "honest unless KATA_RUN_ID is set": ('''
-import os as _os
-if _os.environ.get("KATA_RUN_ID"):
+    _pid = _parent
+''', False),  # in one process the config is simpler (the attack above); this one is for a sandbox
+    # A graded run has the result log's plugin loaded; a student's own run has not.
+    "honest unless the result log is being written": ('''
+import gc as _gc
+if any(type(o).__name__ == "ResultLog" for o in _gc.get_objects()):
     import pytest as _p
     _p.fail = lambda *a, **k: None
 ''', True),
@@ -176,6 +185,10 @@ def test_an_attacked_stub_scores_nothing_in_the_sandbox(runs, attack):
     run = runs("sandbox", "stub", attack)
     passed, total = scored(run)
     level = next((line for line in run.output.splitlines() if "containment:" in line), "(no header seen)")
+    # bwrap runs here, so a run that was not contained fell back: that is the failure, whatever the score.
+    assert "(containment: bwrap)" in level, (
+        f"the stub with the attack {attack!r} appended ran under --sandbox without bwrap although bwrap "
+        f"runs on this machine: {level.strip()}")
     assert total and passed == 0, (
         f"the stub with the attack {attack!r} appended scored {passed}/{total} under --sandbox; expected 0: "
         f"the attack reached the judge ({level.strip()})")
