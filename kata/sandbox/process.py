@@ -30,10 +30,16 @@ class SandboxBridge(bridge.Bridge):
 
     def load(self, topic: str):
         """The topic's module as a token, or the seam's message on why it cannot be imported."""
+        # The import stands in for the judge's main thread, which asks for it: a thread the module
+        # starts at import is a non-daemon thread, as in one process, not a daemon like this server thread.
+        me = threading.current_thread()
+        own_daemon, me._daemonic = me.daemon, False
         try:
             module = seam.load(str(topic))
         except seam.TopicImportError as exc:
             return "err", str(exc)
+        finally:
+            me._daemonic = own_daemon
         token = MODULE_PREFIX + str(topic)
         self._registry.pin(token, module)
         return "ok", ["R", token, "module"]
