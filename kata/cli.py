@@ -13,7 +13,8 @@ COMMANDS = {
     "reset": ("kata.commands.reset", "put a topic's stub back, keeping yours as a backup"),
     "list": ("kata.commands.listing", "the topics in teaching order, with their tasks"),
     "docs": ("kata.docs", "rewrite the tables in README.md and GRADING.md from the registry"),
-    "bench": ("kata.benchmarks", "run a benchmark: `kata bench topics`, `gil`, `grading`, `mistakes` or `mutation`"),
+    "bench": ("kata.benchmarks",
+              "run a benchmark: `kata bench topics`, `gil`, `grading`, `mistakes`, `mutation` or `sandbox`"),
     "grade": ("kata.grader", "grade a submission and write results.json"),
     "sshd": ("kata.sshd", "start the kata's SSH server in the foreground, to try by hand"),
 }

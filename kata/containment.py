@@ -242,6 +242,9 @@ class Plan:
     scratch: Path
     hide: list[Path] = field(default_factory=list)  # grader paths the run must not see
     memory: int = MEMORY_LIMIT  # bytes
+    # The run only judges: the module runs in a sandbox the run contains itself (kata.sandbox), which
+    # needs user namespaces of its own and takes them away from the module.
+    judge_only: bool = False
     uid: int | None = None
     cgroup: Cgroup | None = None
 
@@ -284,7 +287,8 @@ class Plan:
         if self.level != "namespaces":
             return argv
         wrapper = [bwrap(), "--die-with-parent", "--new-session", "--unshare-all", "--unshare-user",
-                   "--disable-userns", "--uid", "65534", "--gid", "65534", "--hostname", "kata-run"]
+                   *(() if self.judge_only else ("--disable-userns",)),
+                   "--uid", "65534", "--gid", "65534", "--hostname", "kata-run"]
         wrapper += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/dev/shm"]
         for path in visible_paths():  # after the private /tmp, so that a Python or kata installed under /tmp shows
             wrapper += ["--ro-bind-try", path, path]

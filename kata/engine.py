@@ -75,7 +75,8 @@ def run_topic(topic: str, tree: Path, *, start_method: str | None = None, extra_
                 "--rootdir", "/", "-c", str(trees.ROOT / "pyproject.toml"), *extra_args]
         if start_method:
             args += ["--start-method", start_method]
-        plan = Plan(containment, scratch, hide=[Path(p) for p in hide], memory=memory or MEMORY_LIMIT)
+        plan = Plan(containment, scratch, hide=[Path(p) for p in hide], memory=memory or MEMORY_LIMIT,
+                    judge_only="--sandbox" in extra_args)
         try:
             with tempfile.TemporaryFile() as output:  # outside the run's scratch: it only holds the descriptor
                 child = subprocess.Popen(plan.command([sys.executable, "-m", "kata.runner"]), cwd=plan.work,

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass, field
@@ -58,6 +59,9 @@ def _infrastructure_pids() -> set[int]:
                 getattr(resource_tracker._resource_tracker, "_pid", None)):
         if pid:
             pids.add(pid)
+    sandbox = sys.modules.get("kata.sandbox.session")  # --sandbox: its tree is judged by kata.sandbox.plugin
+    if sandbox is not None:
+        pids |= sandbox.tree_pids()
     return pids
 
 

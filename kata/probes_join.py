@@ -14,7 +14,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from kata import bounds
+from kata import bounds, caller
 
 _JOIN = threading.Thread.join.__code__
 POLL = 0.002  # how often a held worker looks at the other threads' stacks (it wakes at once on return)
@@ -42,13 +42,15 @@ def wait_until(predicate, timeout: float = bounds.HANG) -> bool:
     return True
 
 
-def joins_waiting_for(thread: threading.Thread) -> list:
-    """The frames of the Thread.join() calls that wait for ``thread`` right now, in any thread."""
+def joins_of(ident: int) -> list[tuple[object, bool]]:
+    """The Thread.join() calls that wait right now, in any thread, for the thread ``ident``: (frame, timed)."""
     found = []
     for frame in sys._current_frames().values():
         while frame is not None:
-            if frame.f_code is _JOIN and frame.f_locals.get("self") is thread:
-                found.append(frame)
+            if frame.f_code is _JOIN:
+                joined = frame.f_locals.get("self")
+                if isinstance(joined, threading.Thread) and joined.ident == ident:
+                    found.append((frame, frame.f_locals.get("timeout") is not None))
             frame = frame.f_back
     return found
 
@@ -74,28 +76,27 @@ class JoinGate:
         self.all_left = False  # every expected worker came and left (set by watching())
 
     def hold(self, name: str | None = None) -> None:
-        me = threading.current_thread()
-        name = name or me.name
+        name = name or caller.thread_name()
         with self._cond:
             self._held += 1
             self.entered += 1
         try:
-            self._wait_for_join(me, name)
+            self._wait_for_join(name)
         finally:
             with self._cond:
                 self._held -= 1
                 self._cond.notify_all()
 
-    def _wait_for_join(self, me: threading.Thread, name: str) -> None:
-        timed: list = []  # join() frames with a timeout, seen waiting for this thread
+    def _wait_for_join(self, name: str) -> None:
+        timed: list = []  # the join() calls with a timeout seen waiting for this thread (their keys)
         give_up = time.monotonic() + self._hang  # a hang bound, not a measurement
         while not self._returned.wait(POLL):
-            frames = joins_waiting_for(me)
-            if any(frame.f_locals.get("timeout") is None for frame in frames):
+            joins = caller.joins_waiting()
+            if any(not with_timeout for _, with_timeout in joins):
                 return
-            if timed and any(all(frame is not old for old in timed) for frame in frames):
+            if timed and any(key not in timed for key, _ in joins):
                 return
-            timed.extend(frame for frame in frames if all(frame is not old for old in timed))
+            timed.extend(key for key, _ in joins if key not in timed)
             if time.monotonic() > give_up:
                 with self._cond:
                     self.never_joined.append(name)

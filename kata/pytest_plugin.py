@@ -36,6 +36,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="multiprocessing start method for the process topics (default: the platform's)")
     group.addoption("--kata-log", metavar="FILE", type=Path,
                     help="append one JSON line per finished test to FILE")
+    group.addoption("--sandbox", action="store_true",
+                    help="run the topic module in a separate sandbox process, as the grader does")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -51,6 +53,11 @@ def pytest_configure(config: pytest.Config) -> None:
     log = config.getoption("kata_log")
     if log is not None and not hasattr(config, "workerinput"):  # the xdist controller writes it
         config.pluginmanager.register(ResultLog(log), "kata-result-log")
+    if config.getoption("sandbox"):
+        from kata.sandbox import plugin, session
+
+        session.enable(trees.selected(), method)
+        config.pluginmanager.register(plugin.SandboxPlugin(topic_of), "kata-sandbox")
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

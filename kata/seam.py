@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import linecache
+import sys
 import traceback
 from pathlib import Path
 
@@ -99,8 +100,9 @@ def topic_fixture(topic: str):
 
     @pytest.fixture(name=topic)
     def _module():
+        session = sys.modules.get("kata.sandbox.session")  # imported only by --sandbox
         try:
-            return load(topic)
+            return session.module(topic) if session and session.enabled() else load(topic)
         except TopicImportError as exc:
             error = exc
         first = topic not in _told

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from kata import bounds
+from kata import bounds, caller
 from kata.expect import raises
 from kata.probes import LockSpy, Rendezvous, SpiedLock, Window
 from kata.probes_join import JoinGate
@@ -185,7 +185,7 @@ def test_jobs_do_their_work_at_the_same_time(locks, lock_spy, timeline):
     lock_held_during_work = []
 
     def work(name):
-        alive_at_start[name] = sum(t.name in JOBS and t.is_alive() for t in threading.enumerate())
+        alive_at_start[name] = sum(thread in JOBS for thread in caller.live_thread_names())
         lock_held_during_work.append(lock_spy.any_held())
         with timeline.span(name):
             meeting.meet(name)
@@ -239,7 +239,7 @@ def test_each_job_runs_in_its_own_thread_named_after_it(locks):
     seen = {}
 
     def work(name):
-        seen[name] = (threading.current_thread().name, threading.current_thread())
+        seen[name] = (caller.thread_name(), caller.thread_key())
 
     run_bounded(locks.run_jobs, JOBS, work, lambda name, result: None, what="run_jobs()")
     assert sorted(seen) == sorted(JOBS), f"work() ran for {sorted(seen)}; expected every job: {sorted(JOBS)}"

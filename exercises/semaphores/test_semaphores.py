@@ -8,11 +8,10 @@ N", the first N workers inside wait at a gate until N are inside and another
 thread is seen waiting on the semaphore (the limit holds), or N + 1 get in
 (it does not): a correct semaphore is proved at full occupancy, without a sleep.
 """
-import threading
 
 import pytest
 
-from kata import bounds
+from kata import bounds, caller
 from kata.expect import raises
 from kata.probes import Occupancy
 from kata.probes_join import JoinGate
@@ -279,7 +278,7 @@ def test_every_job_runs_once_in_its_own_thread_named_after_it(semaphores):
 
     def work(name):
         with occupancy:
-            seen[name] = threading.current_thread().name
+            seen[name] = caller.thread_name()
 
     runner = Worker(semaphores.run_limited, JOBS, work, 2, name="run_limited").start()
     assert runner.finished(), f"run_limited() did not return within {bounds.HANG:g} s"

@@ -85,7 +85,8 @@ def gradescope(grade: Grade) -> str:
         "output_format": "md",
         "visibility": "visible",
         "stdout_visibility": "hidden",
-        "extra_data": {"containment": grade.containment, "limits": grade.limits},
+        "extra_data": {"containment": grade.containment, "limits": grade.limits,
+                       "judged": {topic.topic: topic.judged for topic in grade.topics}},
         "tests": tests,
     }, indent=2)
 
@@ -103,6 +104,9 @@ def markdown(grade: Grade) -> str:
         lines.append(f"| {topic.topic} | {passed}/{len(tests)} | {sum(t.score for t in tests):g}/"
                      f"{sum(t.max_score for t in tests):g} | {note} |")
     lines += ["", f"Containment: `{grade.containment}` ({grade.limits or 'no caps'})."]
+    apart = [f"{topic.topic} ({topic.judged})" for topic in grade.topics if topic.judged != "in-process"]
+    if apart:
+        lines.append(f"Judged apart from the code under test (a sandbox process): {', '.join(apart)}.")
     if any(test.hidden for test in grade.tests):
         lines.append("Further tests are graded and shown once the grades are published.")
     return "\n".join(lines) + "\n"

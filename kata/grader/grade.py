@@ -6,6 +6,7 @@ a hang, crash or flood in one topic costs only that topic's unfinished tests.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from kata import engine, points, registry
 from kata.grader.submission import Submission, build_tree
+from kata.sandbox import SUPPORTED as SANDBOXED
 
 TOPIC_LIMIT = 120.0  # seconds a topic may run in all before it is stopped
 
@@ -40,6 +42,7 @@ class TopicResult:
     tests: list[TestResult]
     note: str = ""  # what went wrong with the run as a whole, if anything
     error: str = ""  # set when the module could not even be imported: the reason, for the student
+    judged: str = "in-process"  # where the module ran: "in-process", or "sandbox (containment: LEVEL)"
 
     @property
     def score(self) -> float:
@@ -106,8 +109,10 @@ def hidden_files(extra_tests: Path | None, topic: str) -> list[Path]:
 def grade_topic(topic: str, tree: Path, extra_tests: Path | None, start_method, limit: float,
                 containment: str = "none", hide=(), memory: int | None = None) -> tuple[TopicResult, str]:
     files = [points.test_file(topic), *hidden_files(extra_tests, topic)]
+    sandboxed = topic in SANDBOXED  # the module runs apart from the judge wherever the sandbox can judge it
     run = engine.run_topic(topic, tree, start_method=start_method, hard_limit=limit, test_files=files,
-                           containment=containment, hide=hide, memory=memory)
+                           containment=containment, hide=hide, memory=memory,
+                           extra_args=("--sandbox",) if sandboxed else ())
     note = run_note(run, limit)
     origin = {engine.node_file(test_file): str(test_file) for test_file in files}
     cases: dict[tuple[str, str], list[str]] = {}  # (test file, function) -> the node ids pytest made of it
@@ -124,7 +129,14 @@ def grade_topic(topic: str, tree: Path, extra_tests: Path | None, start_method, 
             nodeids = cases.get((str(test_file), name), [])
             results.append(score_test(topic, task, f"{test_file.name}::{name}",
                                       [(n, by_id.get(n)) for n in nodeids], note, hidden))
-    return TopicResult(topic, results, note, import_error(run.records)), run.limits
+    judged = sandbox_level(run.output) if sandboxed else "in-process"
+    return TopicResult(topic, results, note, import_error(run.records), judged), run.limits
+
+
+def sandbox_level(output: str) -> str:
+    """Where a --sandbox run says it judged the module: its pytest header names the containment level."""
+    match = re.search(r"runs in a sandbox process \(containment: ([^\n]*)\)$", output, re.MULTILINE)
+    return f"sandbox (containment: {match.group(1)})" if match else "sandbox (containment: unknown)"
 
 
 def import_error(records: list[dict]) -> str:

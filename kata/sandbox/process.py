@@ -1,0 +1,100 @@
+"""The sandbox process: it imports a topic module from the selected tree and serves it.
+
+Started by the judge (``kata.sandbox.session``) as ``python -m kata.sandbox.process``
+with a clean environment and an empty working directory; it learns where the
+judge's bridge is from one line of JSON on stdin, so its command line and
+environment name no result log, output path or grader state.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+from pathlib import Path
+
+import Pyro5.api
+
+from kata import probes_join, seam, trees
+from kata.sandbox import bridge
+
+MODULE_PREFIX = "module:"
+
+
+@Pyro5.api.expose
+class SandboxBridge(bridge.Bridge):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._seen_joins: list = []  # the frames of the join() calls reported during this test
+        self._seen_lock = threading.Lock()
+
+    def load(self, topic: str):
+        """The topic's module as a token, or the seam's message on why it cannot be imported."""
+        # The import stands in for the judge's main thread, which asks for it: a thread the module
+        # starts at import is a non-daemon thread, as in one process, not a daemon like this server thread.
+        me = threading.current_thread()
+        own_daemon, me._daemonic = me.daemon, False
+        try:
+            module = seam.load(str(topic))
+        except seam.TopicImportError as exc:
+            return "err", str(exc)
+        finally:
+            me._daemonic = own_daemon
+        token = MODULE_PREFIX + str(topic)
+        self._registry.pin(token, module)
+        return "ok", ["R", token, "module"]
+
+    def reset(self) -> None:
+        """Forget every object the last test was handed; the modules stay loaded."""
+        self._registry.clear()
+        with self._seen_lock:
+            self._seen_joins.clear()
+
+    def joins(self, ident) -> list:
+        """The Thread.join() calls waiting now for the thread ``ident``, each as [key, has a timeout].
+
+        What the judge learns from frames it cannot read itself, as plain data. A
+        key names one join() call for the rest of the test: its frame is kept here,
+        so no later call can take over its address and pass for it.
+        """
+        found = []
+        with self._seen_lock:
+            for frame, timed in probes_join.joins_of(int(ident)):
+                key = next((k for k, seen in enumerate(self._seen_joins) if seen is frame), None)
+                if key is None:
+                    key = len(self._seen_joins)
+                    self._seen_joins.append(frame)
+                found.append([key, timed])
+        return found
+
+    def threads(self) -> list:
+        """Each live thread as [native id, name, daemon]: names for messages, daemon-ness for the leak check."""
+        return [[t.native_id, t.name, t.daemon] for t in threading.enumerate() if t.native_id is not None]
+
+
+def main() -> None:
+    config = json.loads(sys.stdin.readline())
+    sys.stdin.close()
+    trees.select(Path(config["tree"]))
+    if config.get("start_method"):
+        os.environ["KATA_START_METHOD"] = config["start_method"]
+    registry = bridge.Registry()
+    judge = bridge.Peer(config["judge"], registry, bridge.JudgeObject)
+    server = SandboxBridge(registry, lambda: judge, bridge.SANDBOX_OPS, mirror_name=True)
+
+    def report(args) -> None:
+        error = args.exc_value
+        try:
+            judge.invoke(config["report"], "call", "",
+                         (args.thread.name if args.thread else "?", *bridge.wire.encode_error(error)))
+        except Exception:  # the judge is gone; nothing is left to tell
+            pass
+
+    threading.excepthook = report
+    daemon = Pyro5.api.Daemon(unixsocket=config["socket"])
+    daemon.register(server, "bridge")
+    daemon.requestLoop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,274 @@
+"""The judge's side of a sandbox: start it, hand out its modules, watch it, kill it.
+
+One sandbox process serves a whole pytest run (a worker of it, under xdist)
+until a test leaves it in doubt — a call still running when the test ended, a
+leftover thread or process — and is then killed with everything it started;
+the next test gets a fresh one.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import Pyro5.api
+
+from kata import bounds, seam, trees
+from kata.sandbox import SUPPORTED, bridge, containment, wire  # noqa: F401 (SUPPORTED: kept here for callers)
+
+REPORT_TOKEN = "thread-exceptions"
+SANDBOX_MODULE = "kata.sandbox.process"
+START_BOUND = 30.0  # a sandbox that cannot answer by then is broken, not slow
+LOG_TAIL = 2000
+
+
+_current: Sandbox | None = None
+_enabled = False
+_settings: tuple[Path, str | None] | None = None
+
+
+def enable(tree: Path, start_method: str | None) -> None:
+    global _enabled, _settings
+    _enabled = True
+    _settings = (Path(tree), start_method)
+
+
+def enabled() -> bool:
+    return _enabled
+
+
+class Sandbox:
+    def __init__(self, tree: Path, start_method: str | None) -> None:
+        self.scratch = Path(tempfile.mkdtemp(prefix="kata-sandbox-"))
+        # judge/ holds the judge's socket (the sandbox may connect, not write); box/ is all the sandbox may write.
+        judge_dir, self.box = self.scratch / "judge", self.scratch / "box"
+        judge_dir.mkdir()
+        self.box.mkdir()
+        self.thread_errors: list[tuple[str, BaseException]] = []
+        self.registry = bridge.Registry()
+        self.registry.pin(REPORT_TOKEN, self._thread_exception)
+        socket = self.box / "sandbox.sock"
+        self.peer = bridge.Peer(f"PYRO:bridge@./u:{socket}", self.registry, bridge.RemoteObject)
+        self.daemon = Pyro5.api.Daemon(unixsocket=str(judge_dir / "judge.sock"))
+        uri = self.daemon.register(bridge.Bridge(self.registry, lambda: self.peer, bridge.JUDGE_OPS), "bridge")
+        self._server = threading.Thread(target=self.daemon.requestLoop, name="kata-sandbox-judge", daemon=True)
+        self._server.start()
+        self._log = open(self.scratch / "sandbox.log", "wb")
+        self.containment = containment.level()
+        containment.guard_judge()
+        command = containment.wrap([sys.executable, "-m", SANDBOX_MODULE], box=self.box,
+                                   readable=[Path(tree), judge_dir])
+        self.process = subprocess.Popen(command, cwd=self.box, env=_clean_environment(), stdin=subprocess.PIPE,
+                                        stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True)
+        self.pid = self.process.pid
+        config = {"judge": str(uri), "socket": str(socket), "report": REPORT_TOKEN, "tree": str(tree),
+                  "start_method": start_method}
+        self.process.stdin.write(json.dumps(config).encode() + b"\n")
+        self.process.stdin.close()
+        try:
+            self._wait_ready(socket)
+            self.pid = self._python_pid()
+        except BaseException:  # whatever stopped the start, nothing of it stays behind
+            self.stop()
+            raise
+        self.modules: dict[str, object] = {}
+
+    def _wait_ready(self, socket: Path) -> None:
+        deadline = time.monotonic() + START_BOUND
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
+            if socket.exists():
+                try:
+                    self.peer.call_plain("ping")
+                    return
+                except bridge.SandboxGone:
+                    pass
+            time.sleep(0.01)
+        raise bridge.SandboxGone(f"the sandbox process did not start:\n{self.log_tail()}")
+
+    def _python_pid(self) -> int:
+        """The sandbox's Python process as this side sees it (bwrap starts it as a descendant)."""
+        if not containment.contained():
+            return self.process.pid
+        for child in psutil.Process(self.process.pid).children(recursive=True):
+            try:
+                if child.cmdline()[1:3] == ["-m", SANDBOX_MODULE]:  # python itself, not a bwrap naming it
+                    return child.pid
+            except psutil.Error:
+                continue
+        raise bridge.SandboxGone("the contained sandbox process could not be found")
+
+    def _thread_exception(self, thread_name, base, name, message) -> None:
+        self.thread_errors.append((thread_name, wire.decode_error([base, name, message])))
+
+    def module(self, topic: str):
+        if topic not in self.modules:
+            reply = self.peer.call_plain("load", topic)
+            if type(reply) not in (list, tuple) or len(reply) != 2 or reply[0] not in ("ok", "err"):
+                raise bridge.SandboxGone("the sandbox answered the module's import with nonsense")
+            status, payload = reply
+            if status != "ok":
+                raise seam.TopicImportError(payload if type(payload) is str else "the module failed to import")
+            self.modules[topic] = self.peer.decode(payload)
+        return self.modules[topic]
+
+    # -- what the judge sees from outside ----------------------------------------
+
+    def tasks(self) -> dict[int, int]:
+        """The sandbox's threads as the kernel lists them: each one's id here -> its id inside the sandbox.
+
+        In bwrap's PID namespace a thread has another id than out here (the last one on its NSpid line),
+        and that inner id is the one the sandbox reports as ``native_id``.
+        """
+        tasks = {}
+        try:
+            tids = os.listdir(f"/proc/{self.pid}/task")
+        except OSError:
+            return tasks
+        for tid in tids:
+            try:
+                with open(f"/proc/{self.pid}/task/{tid}/status", encoding="ascii") as status:
+                    line = next((l for l in status if l.startswith("NSpid:")), f"NSpid:\t{tid}")
+            except OSError:
+                continue  # ended meanwhile
+            tasks[int(tid)] = int(line.split()[-1])
+        return tasks
+
+    def children(self) -> list[psutil.Process]:
+        try:
+            return psutil.Process(self.pid).children(recursive=True)
+        except psutil.Error:
+            return []
+
+    def reported_threads(self) -> dict[int, tuple[str, bool]]:
+        """What the sandbox says its threads are (names and daemon flags: never a reason to pass)."""
+        try:
+            listed = self.peer.call_plain("threads")
+            return {tid: (name, daemon) for tid, name, daemon in listed
+                    if type(tid) is int and type(name) is str and type(daemon) is bool}
+        except Exception:  # a sandbox that cannot say is vouching for nothing
+            return {}
+
+    def joins_waiting_for(self, ident: int) -> list[tuple[int, bool]]:
+        """The join() calls the sandbox sees waiting for its thread ``ident``, as (key, has a timeout).
+
+        Only ever a reason to let a held worker go; anything but a well-formed
+        report counts as no join seen, so a missing report cannot pass a test.
+        """
+        try:
+            listed = self.peer.call_plain("joins", ident)
+        except Exception:
+            return []
+        if type(listed) not in (list, tuple):
+            return []
+        return [(key, timed) for key, timed in (pair for pair in listed if type(pair) in (list, tuple)
+                                                and len(pair) == 2)
+                if type(key) is int and type(timed) is bool]
+
+    def alive(self) -> bool:
+        if self.process.poll() is not None:
+            return False
+        try:
+            return psutil.Process(self.pid).status() != psutil.STATUS_ZOMBIE
+        except psutil.Error:
+            return False
+
+    def log_tail(self) -> str:
+        self._log.flush()
+        data = (self.scratch / "sandbox.log").read_bytes()
+        return data[-LOG_TAIL:].decode("utf-8", "replace")
+
+    def reset(self) -> None:
+        self.registry.clear()
+        self.thread_errors.clear()
+        self.peer.close_own_proxy()
+        try:
+            self.peer.call_plain("reset")
+        except bridge.SandboxGone:
+            pass
+
+    def stop(self) -> None:
+        try:
+            everything = psutil.Process(self.process.pid).children(recursive=True)
+        except psutil.Error:
+            everything = []
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        for child in everything + self.children():  # what left the group (setsid) is still in the tree
+            try:
+                child.kill()
+            except psutil.Error:
+                pass
+        self.process.wait()
+        self.daemon.shutdown()
+        self._server.join(bounds.HANG)
+        self.daemon.close()
+        self._log.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _clean_environment() -> dict[str, str]:
+    """Just enough to run Python: no result log, output path, run id or grader state."""
+    env = {"PATH": os.defpath, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(trees.ROOT)}
+    return env
+
+
+def current() -> Sandbox:
+    global _current
+    if _current is None or not _current.alive():
+        if _current is not None:
+            _current.stop()
+        _current = Sandbox(*_settings)
+    return _current
+
+
+def tree_pids() -> set[int]:
+    """The sandbox's whole process tree (bwrap, the sandbox, whatever it started)."""
+    sandbox = _current
+    if sandbox is None:
+        return set()
+    try:
+        return {sandbox.process.pid} | {p.pid for p in psutil.Process(sandbox.process.pid).children(recursive=True)}
+    except psutil.Error:
+        return set()
+
+
+def running() -> Sandbox | None:
+    return _current
+
+
+def discard() -> None:
+    """Kill the sandbox; the next test that needs one starts a fresh one."""
+    global _current
+    if _current is not None:
+        sandbox, _current = _current, None
+        sandbox.stop()
+
+
+_broken: dict[str, str] = {}
+
+
+def module(topic: str):
+    """The topic's module, served by the sandbox; a module that cannot be served fails every test the same way."""
+    if topic in _broken:
+        raise seam.TopicImportError(_broken[topic])
+    sandbox = current()
+    try:
+        return sandbox.module(topic)
+    except seam.TopicImportError as exc:
+        _broken[topic] = str(exc)
+    except bridge.SandboxGone as exc:
+        _broken[topic] = f"the sandbox process ended while importing the {topic} module ({exc})"
+        discard()
+    raise seam.TopicImportError(_broken[topic])

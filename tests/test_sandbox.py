@@ -1,0 +1,124 @@
+"""The sandbox gives the same verdicts as one process: for every topic it supports,
+the solution passes, the stub fails, and each catalogued mistake fails the very
+same tests, one of them with the message that names it.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from kata import engine, registry, trees
+from kata.sandbox import session
+from tests.catalogue import mistakes
+
+SANDBOX = ("--sandbox",)
+TOPICS = [topic for topic in registry.names() if topic in session.SUPPORTED]
+CASES = [(topic, mistake) for topic in TOPICS for mistake in mistakes(topic)]
+
+pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
+
+
+# A correct counter that leaves a thread behind, and one that hides it from threading.enumerate():
+# the judge reads the sandbox's threads from /proc, so hiding it changes nothing.
+LEFTOVER_THREAD = """
+import threading as _threading
+_made = Counter.__init__
+def _init(self, *args, **kwargs):
+    _made(self, *args, **kwargs)
+    thread = _threading.Thread(target=_threading.Event().wait, args=(30,), name="forgotten")
+    thread.start()
+    if HIDE:
+        _threading._active.pop(thread.ident, None)
+Counter.__init__ = _init
+"""
+LEAKS = {"a leftover thread": "HIDE = False\n" + LEFTOVER_THREAD, "a hidden leftover thread": "HIDE = True\n" + LEFTOVER_THREAD}
+
+
+def leaking_tree(root: Path, name: str, code: str) -> Path:
+    module = root / name / "locks" / "locks.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(trees.module_path(trees.SOLUTIONS, "locks").read_text(encoding="utf-8") + code,
+                      encoding="utf-8")
+    return module.parent.parent
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Every run this file needs, in both modes, started together on a pool as wide as the machine."""
+    scratch = tmp_path_factory.mktemp("sandbox-mistakes")
+    pool = ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 2), thread_name_prefix="sandbox-check")
+    futures = {}
+    for topic, mistake in CASES:
+        tree = mistake.build(topic, trees.module_path(trees.SOLUTIONS, topic), Path(scratch))
+        for mode, extra in (("in-process", ()), ("sandbox", SANDBOX)):
+            futures[(mode, topic, mistake.name)] = pool.submit(
+                engine.run_topic, topic, tree, start_method=mistake.start_method, extra_args=extra)
+    for index, (leak, code) in enumerate(LEAKS.items()):
+        tree = leaking_tree(Path(scratch), f"leak-{index}", code)
+        futures[("in-process", "leak", leak)] = pool.submit(engine.run_topic, "locks", tree)
+        futures[("sandbox", "leak", leak)] = pool.submit(engine.run_topic, "locks", tree, extra_args=SANDBOX)
+    for topic in TOPICS:
+        futures[("sandbox", topic, "solutions")] = pool.submit(engine.run_topic, topic, trees.SOLUTIONS,
+                                                               extra_args=SANDBOX)
+        futures[("sandbox", topic, "stubs")] = pool.submit(engine.run_topic, topic, trees.EXERCISES,
+                                                           extra_args=SANDBOX)
+    yield lambda *key: futures[key].result()
+    pool.shutdown(wait=True)
+
+
+def summary(run) -> str:
+    lines = [f"  {r['outcome']:7} {r['nodeid'].split('::')[-1]}: {r['message'][:200]}" for r in run.records]
+    if run.unfinished or not lines:  # a run cut short: what pytest said last is the only clue
+        lines.append(f"  ({len(run.unfinished)} test(s) never finished; exit status {run.returncode}; "
+                     f"pytest said)\n{run.output[-3000:]}")
+    return "\n".join(lines)
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_the_solution_passes_every_test_in_the_sandbox(runs, topic):
+    run = runs("sandbox", topic, "solutions")
+    assert run.records and not run.failed, f"solutions/{topic} under --sandbox:\n{summary(run)}"
+    assert not run.unfinished, f"tests of {topic} that never finished under --sandbox: {run.unfinished}"
+    assert run.returncode == 0, f"pytest exited {run.returncode} on solutions/{topic} under --sandbox"
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+def test_the_stub_fails_every_test_in_the_sandbox(runs, topic):
+    run = runs("sandbox", topic, "stubs")
+    passing = [r["nodeid"] for r in run.passed]
+    assert run.records and not passing, f"tests that pass against the stub of {topic} under --sandbox: {passing}"
+    pointless = [r["nodeid"] for r in run.records if "not implemented yet" not in r["message"]]
+    assert not pointless, f"stub failures of {topic} under --sandbox without 'not implemented yet': {pointless}"
+
+
+# The first failure is compared, not the whole list: a mistake that leaves threads running (a missing
+# join) can also fail, or pass, the tests after it by how far those threads got, in either mode.
+@pytest.mark.parametrize("topic, mistake", CASES, ids=lambda value: getattr(value, "name", value))
+def test_a_mistake_fails_first_the_same_test_with_the_same_message_in_the_sandbox(runs, topic, mistake):
+    alone, sandboxed = runs("in-process", topic, mistake.name), runs("sandbox", topic, mistake.name)
+    assert sandboxed.failed, f"mistake {mistake.name!r} passed every {topic} test under --sandbox:\n{summary(sandboxed)}"
+    assert alone.failed, f"mistake {mistake.name!r} passed every {topic} test in one process:\n{summary(alone)}"
+    first_alone, first_sandboxed = alone.failed[0], sandboxed.failed[0]
+    assert first_sandboxed["nodeid"] == first_alone["nodeid"], (
+        f"mistake {mistake.name!r} first failed another test under --sandbox than in one process:\n"
+        f"in one process:\n{summary(alone)}\nunder --sandbox:\n{summary(sandboxed)}")
+    assert mistake.expect in first_sandboxed["message"], (
+        f"mistake {mistake.name!r} first failed {first_sandboxed['nodeid']} under --sandbox, but its message "
+        f"does not say {mistake.expect!r}:\n{summary(sandboxed)}")
+
+
+@pytest.mark.parametrize("leak", LEAKS)
+def test_a_thread_left_behind_in_the_sandbox_fails_the_test_that_left_it(runs, leak):
+    sandboxed = runs("sandbox", "leak", leak)
+    failed = sorted(r["nodeid"] for r in sandboxed.failed)
+    unnamed = [r["nodeid"] for r in sandboxed.failed if "'forgotten'" not in r["output"] and "unnamed" not in r["output"]]
+    assert failed and not unnamed, (
+        f"a counter that leaves {leak} behind, under --sandbox:\n{summary(sandboxed)}\n"
+        "expected every test that made a counter to fail, naming the thread left behind")
+    if leak == "a leftover thread":  # in one process a hidden thread escapes the guard; /proc does not miss it
+        alone = sorted(r["nodeid"] for r in runs("in-process", "leak", leak).failed)
+        assert failed == alone, (
+            f"{leak}: under --sandbox these tests failed: {failed}; in one process: {alone}; expected the same")

@@ -1,0 +1,213 @@
+"""Hostile self-checks: a submission that attacks the judge instead of doing the work.
+
+Each attack is a few lines appended to the locks module, as a cheating student
+would add them. Under --sandbox the untouched stub must still fail every test
+and a correct solution must still pass every one; in one process (the control)
+the attacks that reach the judge's code really do change verdicts, which shows
+that each attack is a real one.
+"""
+from __future__ import annotations
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from kata import engine, trees
+from kata.sandbox import containment
+
+TOPIC = "locks"
+pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
+
+FORGE_LOG = '''
+import json as _json, os as _os, sys as _sys
+
+def _forge(argv):
+    if "--kata-log" not in argv:
+        return False
+    path = argv[argv.index("--kata-log") + 1]
+    with open(path, encoding="utf-8") as log:
+        collected = [_json.loads(line)["collected"] for line in log if '"collected"' in line][0]
+    with open(path, "a", encoding="utf-8") as log:
+        for nodeid in collected:
+            log.write(_json.dumps({"nodeid": nodeid, "outcome": "passed", "when": None, "message": "",
+                                   "output": "", "printed": "", "duration": 0.0}) + "\\n")
+    return True
+'''
+
+ATTACKS = {
+    # (code appended to the module, whether it changes verdicts in one process)
+    "pytest.fail disarmed": ("import pytest as _p\n_p.fail = lambda *a, **k: None\n", True),
+    "result log forged": ('''
+import json as _json, kata.results as _kr
+def _write(self, teardown):
+    self._failed.pop(teardown.nodeid, None)
+    self._file.write(_json.dumps({"nodeid": teardown.nodeid, "outcome": "passed", "when": None, "message": "",
+                                  "output": "", "printed": "", "duration": 0.0}) + "\\n")
+    self._file.flush()
+_kr.ResultLog._write = _write
+''', True),
+    "TestReport.from_item_and_call forged": ('''
+from _pytest.reports import TestReport as _TR
+_made = _TR.from_item_and_call.__func__
+def _passed(cls, item, call):
+    report = _made(cls, item, call)
+    report.outcome, report.longrepr = "passed", None
+    return report
+_TR.from_item_and_call = classmethod(_passed)
+''', True),
+    "CallInfo.from_call swallows failures": ('''
+from _pytest.runner import CallInfo as _CI
+_from_call = _CI.from_call.__func__
+def _quiet_call(cls, func, when, reraise=None):
+    def quiet():
+        try:
+            return func()
+        except BaseException:
+            return None
+    return _from_call(cls, quiet, when, reraise)
+_CI.from_call = classmethod(_quiet_call)
+''', True),
+    "test functions emptied through sys.modules": ('''
+import sys as _sys
+_blank = (lambda *a, **k: None).__code__
+for _module in list(_sys.modules.values()):
+    for _name, _value in list(getattr(_module, "__dict__", {}).items()):
+        if _name.startswith("test_") and hasattr(_value, "__code__"):
+            try:
+                _value.__code__ = _blank
+            except Exception:
+                pass
+''', True),
+    "pluggy hook calls short-circuited": ('''
+import pluggy as _pluggy
+_call = _pluggy.HookCaller.__call__
+def _hooked(self, *args, **kwargs):
+    if self.name == "pytest_runtest_makereport":
+        report = _call(self, *args, **kwargs)
+        report.outcome, report.longrepr = "passed", None
+        return report
+    return _call(self, *args, **kwargs)
+_pluggy.HookCaller.__call__ = _hooked
+''', True),
+    # The runs read their arguments from stdin (kata.runner), so the log's path is found where pytest keeps it.
+    "--kata-log found in pytest's config, forged, then os._exit(0)": (FORGE_LOG + '''
+import gc as _gc
+for _config in [o for o in _gc.get_objects() if type(o).__name__ == "Config" and hasattr(o, "getoption")]:
+    _log = _config.getoption("kata_log", None)
+    if _log is not None and _forge(["--kata-log", str(_log)]):
+        _os._exit(0)
+''', True),
+    # Only the module's own ancestors are looked at: a self-check must not touch other processes.
+    "--kata-log from a parent's command line forged, parent killed": (FORGE_LOG + '''
+import signal as _signal
+_pid = _os.getppid()
+while _pid > 1:
+    try:
+        _argv = open(f"/proc/{_pid}/cmdline", "rb").read().decode().split("\\0")
+        _parent = int(open(f"/proc/{_pid}/stat").read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        break
+    if _forge(_argv):
+        _os.kill(_pid, _signal.SIGKILL)
+        _os._exit(0)
+    _pid = _parent
+''', False),  # in one process the config is simpler (the attack above); this one is for a sandbox
+    # A graded run has the result log's plugin loaded; a student's own run has not.
+    "honest unless the result log is being written": ('''
+import gc as _gc
+if any(type(o).__name__ == "ResultLog" for o in _gc.get_objects()):
+    import pytest as _p
+    _p.fail = lambda *a, **k: None
+''', True),
+    "the seam's proxies patched, the probes found with gc": ('''
+import gc as _gc
+from kata.sandbox import bridge as _bridge
+for _cls in (getattr(_bridge, "RemoteObject", object), getattr(_bridge, "JudgeObject", object)):
+    try:
+        _cls.__eq__ = lambda self, other: True
+        _cls.__bool__ = lambda self: True
+    except TypeError:
+        pass
+for _obj in _gc.get_objects():
+    if type(_obj).__name__ in ("LockSpy", "Window", "Occupancy"):
+        try:
+            _obj.acquisitions, _obj.blocked = 10**6, 1
+        except Exception:
+            pass
+''', False),
+    "the running test emptied through the caller's frames": ('''
+import sys as _sys
+_frame = _sys._getframe()
+while _frame is not None:
+    _item = getattr(_frame.f_locals.get("request"), "_pyfuncitem", None)
+    if _item is not None:
+        _item.obj = lambda *a, **k: None
+        break
+    _frame = _frame.f_back
+''', True),
+}
+
+
+def attacked_tree(root, name: str, base, code: str):
+    module = root / name / TOPIC / f"{TOPIC}.py"
+    module.parent.mkdir(parents=True)
+    module.write_text(trees.module_path(base, TOPIC).read_text(encoding="utf-8") + "\n" + code, encoding="utf-8")
+    return module.parent.parent
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("attacks")
+    pool = ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 2), thread_name_prefix="attack")
+    futures = {}
+    for index, (name, (code, _)) in enumerate(ATTACKS.items()):
+        stub = attacked_tree(root, f"stub-{index}", trees.EXERCISES, code)
+        solution = attacked_tree(root, f"solution-{index}", trees.SOLUTIONS, code)
+        futures[("sandbox", "stub", name)] = pool.submit(engine.run_topic, TOPIC, stub, extra_args=("--sandbox",))
+        futures[("sandbox", "solution", name)] = pool.submit(engine.run_topic, TOPIC, solution,
+                                                             extra_args=("--sandbox",))
+        futures[("alone", "stub", name)] = pool.submit(engine.run_topic, TOPIC, stub)
+    yield lambda *key: futures[key].result()
+    pool.shutdown(wait=True)
+
+
+def scored(run) -> tuple[int, int]:
+    """(passed, collected) as the grader counts them: a test with no verdict has not passed."""
+    passed = {r["nodeid"] for r in run.records if r["outcome"] == "passed"}
+    return len(passed), len(run.collected) or len(run.records)
+
+
+@pytest.mark.skipif(containment.level() != containment.BWRAP,
+                    reason="bubblewrap cannot run here: the sandbox is a separate process, not a contained one")
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_an_attacked_stub_scores_nothing_in_the_sandbox(runs, attack):
+    run = runs("sandbox", "stub", attack)
+    passed, total = scored(run)
+    level = next((line for line in run.output.splitlines() if "containment:" in line), "(no header seen)")
+    # bwrap runs here, so a run that was not contained fell back: that is the failure, whatever the score.
+    assert "(containment: bwrap)" in level, (
+        f"the stub with the attack {attack!r} appended ran under --sandbox without bwrap although bwrap "
+        f"runs on this machine: {level.strip()}")
+    assert total and passed == 0, (
+        f"the stub with the attack {attack!r} appended scored {passed}/{total} under --sandbox; expected 0: "
+        f"the attack reached the judge ({level.strip()})")
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_an_attacked_solution_keeps_full_marks_in_the_sandbox(runs, attack):
+    run = runs("sandbox", "solution", attack)
+    passed, total = scored(run)
+    failed = [f"{r['nodeid'].split('::')[-1]}: {r['message'][:160]}" for r in run.failed]
+    assert total and passed == total, (
+        f"a correct solution with the attack {attack!r} appended scored {passed}/{total} under --sandbox; "
+        f"expected full marks (an attack that only harms the sandbox must not cost a correct solution):\n"
+        + "\n".join(failed))
+
+
+@pytest.mark.parametrize("attack", [name for name, (_, real) in ATTACKS.items() if real])
+def test_the_attack_is_real_in_one_process(runs, attack):
+    passed, total = scored(runs("alone", "stub", attack))
+    assert passed > 0, (
+        f"the attack {attack!r} left the stub at {passed}/{total} even in one process: it tests nothing — "
+        "fix the attack so that the control shows what the sandbox prevents")
