@@ -17,7 +17,7 @@ import xmlschema
 
 from kata import points, registry, results
 from kata.grader import formats
-from kata.grader.grade import Grade, TopicResult, failed_topic, score_test
+from kata.grader.grade import Grade, TopicResult, failed_topic, sandbox_level, score_test
 from kata.grader.grade import TestResult as Result  # not a test class
 
 SCHEMA = Path(__file__).parent / "schemas" / "junit.xsd"
@@ -179,3 +179,13 @@ def test_hidden_tests_appear_only_in_gradescope_marked_after_published():
         assert "secret" not in text, f"the hidden test's name appears in the {name} output"
     assert "secret" not in gradescope["output"] and "15/" not in gradescope["output"], (
         f"the visible summary should count visible tests only:\n{gradescope['output']}")
+
+
+def test_the_sandbox_level_reported_is_the_judges_line_not_one_the_module_raised():
+    judge = "kata: the code under test runs in a sandbox process (containment: {})"
+    output = "\n".join(["E   ValueError: oops", judge.format("bwrap"),  # quoted from what the module raised
+                        "1 failed in 2.0s", judge.format("none (no bubblewrap here)")])
+    assert sandbox_level(output) == "sandbox (containment: none (no bubblewrap here))", (
+        "the grader took a containment level from a line the module could have written, not the judge's last line")
+    assert sandbox_level("E   kata: " + judge.format("bwrap")[6:]) == "sandbox (containment: unknown)", (
+        "a level quoted inside a failure line must not count as the judge's")

@@ -134,9 +134,14 @@ def grade_topic(topic: str, tree: Path, extra_tests: Path | None, start_method, 
 
 
 def sandbox_level(output: str) -> str:
-    """Where a --sandbox run says it judged the module: its pytest header names the containment level."""
-    match = re.search(r"runs in a sandbox process \(containment: ([^\n]*)\)$", output, re.MULTILINE)
-    return f"sandbox (containment: {match.group(1)})" if match else "sandbox (containment: unknown)"
+    """Where a --sandbox run says it judged the module, from the line the judge prints last.
+
+    Failure messages quote what the module raised, so an earlier line of the
+    same shape may be the module's own: only the last whole line counts.
+    """
+    said = re.findall(r"^kata: the code under test runs in a sandbox process \(containment: ([^\n]*)\)$",
+                      output, re.MULTILINE)
+    return f"sandbox (containment: {said[-1]})" if said else "sandbox (containment: unknown)"
 
 
 def import_error(records: list[dict]) -> str:
