@@ -273,8 +273,9 @@ class Detector:
         first = {tid: _read(tid) for tid in everyone}
         if not self._stuck(mine, first, _registered(mine)):
             return None
-        helpers = self.spared_children | _infrastructure_pids()  # they must sleep; what in, does not matter
         children = stall_tree.descendants()
+        # They must sleep; what in does not matter (the test's own, and those of a program it runs).
+        helpers = self.spared_children | _infrastructure_pids() | stall_tree.multiprocessing_helpers(children or ())
         first_tree = _read_tree(children)
         if first_tree is None or not all(
                 sleep.state == "S" if pid in helpers else _tree_stuck(sleep) for (pid, _), sleep in first_tree.items()):

@@ -14,12 +14,20 @@ asleep in a wait that only a member of the tree could end:
   tree holds (a multiprocessing Queue, a Process sentinel): nobody else can
   fill or drain them.
 
+multiprocessing's helpers (a forkserver, a resource tracker: the test's own,
+or those of a program the test runs) are children too, but wait on sockets
+anyone may reach. What wakes them cannot end a test's wait (a request for a
+new child, a resource to clean up), and what can (a forkserver reports a
+child's exit on its sentinel) starts in the tree. So they may hold the tree's
+pipes, but they must be asleep, and must not run between the two readings: a
+helper that runs may be picking up a pipe end still in flight on a socket,
+which no /proc listing shows.
+
 Anything else keeps the proof from being made: a socket (anyone may connect or
 answer), a file, a terminal, a timed poll or select, a thread that runs or is
-stopped, a pipe held by a process outside the tree (multiprocessing's helpers,
-the forkserver and the resource tracker, count as outside), a /proc entry this
-process may not read. Every reading here is of one moment; kata.stall reads
-twice and proves nothing ran in between.
+stopped, a pipe held by a process outside the tree, a /proc entry this process
+may not read. Every reading here is of one moment; kata.stall reads twice and
+proves nothing ran in between.
 """
 from __future__ import annotations
 
@@ -182,6 +190,41 @@ def descendants() -> dict[int, list[int]] | None:
     except (psutil.Error, OSError):
         return None
     return found
+
+
+# How multiprocessing starts its helpers (``python -c "from multiprocessing.forkserver import main; ..."``):
+# a program the test runs has helpers of its own, as the test's process does.
+_HELPER_MAINS = ("from multiprocessing.forkserver import main", "from multiprocessing.resource_tracker import main")
+
+
+def multiprocessing_helpers(pids) -> set[int]:
+    """Which of ``pids`` are a forkserver or a resource tracker, by their command line.
+
+    A forkserver's children are forked, not executed: they show its command line too, and are
+    told apart by their parent, which shows the same one.
+    """
+    commands = {pid: _command(pid) for pid in pids}
+    return {pid for pid, command in commands.items()
+            if command is not None and any(main in command for main in _HELPER_MAINS)
+            and _command(_parent(pid)) not in (command, None)}  # a parent unknown: not told apart
+
+
+def _command(pid: int | None) -> str | None:
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as file:
+            return file.read().decode(errors="replace")
+    except OSError:
+        return None
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat") as file:
+            return int(file.read().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _same_user(pid: int) -> bool:
