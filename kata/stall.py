@@ -10,12 +10,15 @@ like a blocked one), so the proof comes from the kernel (Linux, /proc):
   event, barrier or queue wait — that has no timeout, or whose deadline the
   kernel holds (read from the timespec the wait passed), or in one of the
   kata's own bounded waits, registered here around the call;
-- no thread of the process (but this detector) ran between two samples: their
+  a thread of the test may also wait on what only the test's process tree can
+  end: wait4 for a child, or read, write or poll without a timeout on pipes
+  that no process outside the tree holds (kata.stall_tree);
+- every thread of every live child process sleeps in such a wait too (a
+  futex, wait4, a pipe of the tree's), and multiprocessing's helpers sleep;
+- no thread of the tree (but this detector) ran between two samples: their
   voluntary and involuntary context-switch counts did not change, so at one
-  instant every thread was asleep;
-- no child process is alive (a child can release a shared lock or answer on a
-  pipe), and the process's other threads (xdist's I/O thread, session
-  servers) are asleep too.
+  instant every thread was asleep; the process's other threads (xdist's I/O
+  thread, session servers) are asleep too.
 
 What a proven stall means: nothing will happen before the earliest deadline
 among those waits. When that is one of the kata's bounded waits, the detector
@@ -31,23 +34,17 @@ from __future__ import annotations
 
 import math
 import os
-import platform
 import signal
-import struct
 import sys
 import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-import psutil
-
+from kata import stall_tree
 from kata.hygiene import _infrastructure_pids
+from kata.stall_tree import FUTEX, Sleep
 
-# The futex system call's number (see /proc/<tid>/syscall); its fourth argument is the timeout pointer.
-FUTEX = {"x86_64": 202, "aarch64": 98}.get(platform.machine())
-FUTEX_WAIT, FUTEX_WAIT_BITSET = 0, 9  # futex commands (the op without its private and clock flags)
-FUTEX_CLOCK_REALTIME = 256  # a BITSET wait's absolute deadline is on CLOCK_REALTIME, not CLOCK_MONOTONIC
 POLL = 0.02      # how often a test's threads are looked at
 CONFIRM = 0.05   # how long every thread must stay asleep for a proof
 SIGNAL = signal.SIGUSR2
@@ -140,58 +137,8 @@ def barrier_wait(barrier: threading.Barrier, what: str) -> int:
 
 # -- reading the kernel's view of a thread ------------------------------------------------------
 
-@dataclass(frozen=True)
-class Sleep:
-    """One thread as /proc shows it at one moment."""
-    state: str
-    futex: bool  # in a futex wait
-    deadline: float | None  # when that wait times out (time.monotonic()); inf: never; None: not known
-    switches: int
-
-    @property
-    def untimed(self) -> bool:
-        return self.futex and self.deadline == math.inf
-
-
 def _read(tid: int) -> Sleep | None:
-    base = f"/proc/self/task/{tid}"
-    try:
-        with open(f"{base}/status") as file:
-            switches = sum(int(line.split()[1]) for line in file if "ctxt_switches:" in line)
-        with open(f"{base}/stat") as file:
-            state = file.read().rsplit(")", 1)[1].split()[0]
-        with open(f"{base}/syscall") as file:
-            call = file.read().split()
-    except (OSError, ValueError, IndexError):
-        return None
-    if len(call) < 5 or call[0] != str(FUTEX):
-        return Sleep(state, False, None, switches)
-    op, timeout = int(call[2], 16), int(call[4], 16)
-    if op & 0x7F not in (FUTEX_WAIT, FUTEX_WAIT_BITSET):
-        return Sleep(state, False, None, switches)
-    deadline = math.inf if timeout == 0 else _absolute_deadline(op, timeout)
-    return Sleep(state, True, deadline, switches)
-
-
-def _absolute_deadline(op: int, address: int) -> float | None:
-    """A BITSET wait's deadline, read from the sleeping thread's timespec; None if it cannot be known.
-
-    (A plain FUTEX_WAIT's timeout is relative to a start this cannot see.)
-    """
-    if op & 0x7F != FUTEX_WAIT_BITSET:
-        return None
-    try:
-        fd = os.open("/proc/self/mem", os.O_RDONLY)
-        try:
-            seconds, nanoseconds = struct.unpack("qq", os.pread(fd, 16, address))
-        finally:
-            os.close(fd)
-    except (OSError, struct.error):
-        return None
-    deadline = seconds + nanoseconds / 1e9
-    if op & FUTEX_CLOCK_REALTIME:
-        deadline += time.monotonic() - time.time()
-    return deadline
+    return stall_tree.read(tid)
 
 
 def available() -> bool:
@@ -214,18 +161,29 @@ def thread_ids() -> set[int]:
         return set()
 
 
-def _live_children(spared: set[int]) -> bool:
-    try:
-        return any(child.pid not in spared and child.status() != psutil.STATUS_ZOMBIE
-                   for child in psutil.Process().children(recursive=True))
-    except psutil.Error:
-        return True
-
-
 _watching = None  # the Detector of the test running now, if any
 
 
 # -- the detector ---------------------------------------------------------------------------------
+
+def _read_tree(children: dict[int, list[int]] | None) -> dict[tuple[int, int], Sleep] | None:
+    """Every thread of the live children, by (pid, tid); None when one of them cannot be read."""
+    if children is None:
+        return None
+    found = {}
+    for pid, tids in children.items():
+        for tid in tids:
+            sleep = stall_tree.read(tid, pid)
+            if sleep is None:
+                return None
+            found[pid, tid] = sleep
+    return found
+
+
+def _tree_stuck(sleep: Sleep) -> bool:
+    """Whether a child's thread sleeps in a wait with a known deadline (a child has no kata waits)."""
+    return sleep.state == "S" and (sleep.futex or sleep.on_the_tree) and sleep.deadline is not None
+
 
 @dataclass
 class Verdict:
@@ -305,23 +263,43 @@ class Detector:
                 return
 
     def _prove(self):
-        """The test's thread ids and their bounded waits, if nobody in the process could move; else None."""
+        """What nobody in the test's tree can change, if nobody there could move; else None.
+
+        Returns the test's thread ids, their bounded waits, the deadlines of the code under test's
+        own timed waits (by thread id) and the live child processes' sleeps (by (pid, tid)).
+        """
         everyone = thread_ids() - {self._tid}
         mine = everyone - self.before
         first = {tid: _read(tid) for tid in everyone}
         if not self._stuck(mine, first, _registered(mine)):
             return None
-        if _live_children(self.spared_children | _infrastructure_pids()):
+        children = stall_tree.descendants()
+        # They must sleep; what in does not matter (the test's own, and those of a program it runs).
+        helpers = self.spared_children | _infrastructure_pids() | stall_tree.multiprocessing_helpers(children or ())
+        first_tree = _read_tree(children)
+        if first_tree is None or not all(
+                sleep.state == "S" if pid in helpers else _tree_stuck(sleep) for (pid, _), sleep in first_tree.items()):
+            return None
+        sleeps = [first[tid] for tid in mine] + [sleep for (pid, _), sleep in first_tree.items() if pid not in helpers]
+        if any(sleep.reaps is not None and sleep.reaps not in children for sleep in sleeps):
+            return None  # it waits for a process outside the tree to end
+        # Looked at while they sleep (the second reading proves they slept throughout): a pipe held
+        # outside the tree could be filled or drained by somebody the proof cannot see.
+        pipes = set().union(*(sleep.pipes for sleep in sleeps if sleep.pipes))
+        if not stall_tree.pipes_held_only_by(pipes, set(children) - self.spared_children | {os.getpid()}):
             return None
         if self._stop.wait(CONFIRM):
             return None
         # Read while nobody runs (checked next), so it is what the sleeping threads left.
         waits = _registered(mine)
         second = {tid: _read(tid) for tid in everyone}
-        if thread_ids() - {self._tid} != everyone:
+        if thread_ids() - {self._tid} != everyone or stall_tree.descendants() != children:
             return None
-        for tid in everyone:
-            a, b = first[tid], second[tid]
+        second_tree = _read_tree(children)
+        pairs = [(first[tid], second[tid]) for tid in everyone]
+        pairs += [(first_tree[key], second_tree.get(key)) for key in first_tree] if second_tree is not None else [
+            (None, None)]
+        for a, b in pairs:
             if a is None or b is None or b.state != "S" or a.switches != b.switches:
                 return None
         # Each thread slept from its first reading to its second: the first one shows the wait it is in.
@@ -329,14 +307,16 @@ class Detector:
             return None
         # The code under test's own timed waits: their deadlines (monotonic) by thread.
         timed = {tid: first[tid].deadline for tid in mine if tid not in waits and first[tid].deadline < math.inf}
-        return mine, waits, timed
+        tree = {key: sleep for key, sleep in first_tree.items() if key[0] not in helpers}
+        timed |= {tid: sleep.deadline for (_, tid), sleep in tree.items() if sleep.deadline < math.inf}
+        return mine, waits, timed, tree
 
     @staticmethod
     def _stuck(mine, sample, in_bounded) -> bool:
-        """Whether each of the test's threads sleeps in a futex wait with a known deadline, or a kata wait."""
+        """Whether each of the test's threads sleeps in a wait with a known deadline, or a kata wait."""
         for tid in mine:
             now = sample.get(tid)
-            if now is None or now.state != "S" or not now.futex:
+            if now is None or now.state != "S" or not (now.futex or now.on_the_tree):
                 return False
             if now.deadline is None and tid not in in_bounded:
                 return False
@@ -344,14 +324,20 @@ class Detector:
 
     # -- what a proven stall does ---------------------------------------------------------------
 
-    def _act(self, tids, waits, timed) -> bool:
+    def _picture(self, tids, timed, tree) -> str:
+        picture = self.describe(tids, timed).splitlines()
+        children = stall_tree.describe(tree).splitlines()
+        at = next((i for i, line in enumerate(picture) if line.startswith("likely mistake:")), len(picture))
+        return "\n".join(picture[:at] + children + picture[at:])
+
+    def _act(self, tids, waits, timed, tree) -> bool:
         """Skip ahead to the earliest bound; True when the stall is for ever and the main thread was told."""
         pending = [wait for wait in waits.values() if not wait.cut and wait.deadline < math.inf]
         first = min(pending, key=lambda wait: wait.deadline, default=None)
         if timed and (first is None or min(timed.values()) <= first.deadline):
             return False  # the code under test's own timeout comes first: let it run out
         if self.verdict is None:
-            self.verdict = Verdict(self.describe(tids, timed))
+            self.verdict = Verdict(self._picture(tids, timed, tree))
         if first is not None:
             with _waits_lock:
                 if _waits.get(first.tid) is not first:
@@ -364,6 +350,6 @@ class Detector:
             return False  # a wait already ended early has not returned yet: its bound still will
         if self.main_tid not in tids or self._previous_handler is None:  # no way to interrupt the runner
             return True
-        self.verdict = Verdict(self.describe(tids, timed), self.verdict.skipped, final=True)
+        self.verdict = Verdict(self._picture(tids, timed, tree), self.verdict.skipped, final=True)
         signal.pthread_kill(self._runner.ident, SIGNAL)
         return True

@@ -108,6 +108,12 @@ def _what_it_waits_in(frame, bounded: stall.BoundedWait | None, tree: Path):
             return f"joins {name}, with no timeout", joined if isinstance(joined, threading.Thread) else None
         if module == "queue.py" and code.co_name in ("get", "put", "join"):
             return f"waits, with no timeout, in Queue.{code.co_name}()", None
+        if "multiprocessing" in code.co_filename:
+            if module == "process.py" and code.co_name == "join":
+                name = getattr(owner, "name", "a process")
+                return f"joins the child process {name!r}, with no timeout", None
+            if module == "queues.py" and code.co_name in ("get", "put", "join"):
+                return f"waits, with no timeout, in a process queue's {code.co_name}()", None
         if module == "threading.py" and code.co_name == "wait":
             return f"waits, with no timeout, in {type(owner).__name__}.wait()", None
         frame = frame.f_back

@@ -8,6 +8,7 @@ that threads left stuck for good die with the process.
 """
 from __future__ import annotations
 
+import functools
 import json
 import multiprocessing
 import os
@@ -160,15 +161,132 @@ def _send_later(sock):
 
 _SOCKETS: tuple = ()
 
+
+# -- across processes: each runs under the start method named after its colon -------------------
+
+def _join_before_draining_the_queue(seen, method):
+    """The child's queue feeder waits for room in the pipe; the parent joins the child before reading."""
+    context = multiprocessing.get_context(method)
+    results = context.Queue()
+    child = context.Process(target=_put_a_lot, args=(results,))
+    child.start()
+    joiner = Worker(child.join, name="joiner").start()
+    seen["finished"] = [joiner.finished(BOUND)]
+    seen["stalled"] = [joiner.stalled]
+    child.kill()
+    child.join()
+
+
+def _put_a_lot(results):
+    results.put(b"x" * 1_000_000)  # more than a pipe holds: the child's exit waits until it is read
+
+
+def _get_from_a_child_that_sent_nothing(seen, method):
+    context = multiprocessing.get_context(method)
+    results = context.Queue()
+    child = context.Process(target=os.getpid)
+    child.start()
+    child.join()
+    getter = Worker(results.get, name="getter").start()
+    seen["finished"] = [getter.finished(BOUND)]
+    seen["stalled"] = [getter.stalled]
+
+
+def _child_waits_for_a_lock_the_parent_holds(seen, method):
+    """The parent joins a child that waits, with no timeout, for a process lock the parent holds."""
+    context = multiprocessing.get_context(method)
+    lock = context.Lock()
+    lock.acquire()
+    child = context.Process(target=_take, args=(lock,))
+    child.start()
+    joiner = Worker(child.join, name="joiner").start()
+    seen["finished"] = [joiner.finished(BOUND)]
+    seen["stalled"] = [joiner.stalled]
+    lock.release()
+    child.join()
+
+
+def _take(lock):
+    with lock:
+        pass
+
+
+def _a_child_doing_work(seen, method):
+    """The parent waits on a queue while the child computes, then sends: slow, never a stall."""
+    context = multiprocessing.get_context(method)
+    results = context.Queue()
+    child = context.Process(target=_work_then_put, args=(results, SLOW))
+    child.start()
+    getter = Worker(results.get, name="getter").start()
+    seen["finished"] = [getter.finished(BOUND)]
+    seen["stalled"] = [getter.stalled]
+    child.join()
+
+
+def _work_then_put(results, seconds):
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    results.put("done")
+
+
+def _a_child_sleeping(seen, method):
+    """The parent joins a child that sleeps (clock_nanosleep, no futex) before it ends."""
+    context = multiprocessing.get_context(method)
+    child = context.Process(target=time.sleep, args=(SLOW,))
+    child.start()
+    joiner = Worker(child.join, name="joiner").start()
+    seen["finished"] = [joiner.finished(BOUND)]
+    seen["stalled"] = [joiner.stalled]
+
+
+def _the_first_child_under_forkserver(seen, method):
+    """Starting the forkserver itself: the test's thread reads a pipe whose other end is still in
+    flight to the server, which is busy starting: never a stall."""
+    context = multiprocessing.get_context(method)
+    child = context.Process(target=os.getpid)
+    starter = Worker(child.start, name="starter").start()
+    seen["finished"] = [starter.finished(BOUND)]
+    seen["stalled"] = [starter.stalled]
+    child.join()
+
+
+def _a_pipe_fed_from_outside_the_tree(seen, method):
+    """A thread reads a pipe that only a process which left the tree (a double fork) will write to.
+
+    Every thread of the tree is asleep on the pipe, yet the escaped writer will
+    answer: a pipe held outside the tree keeps the detector quiet.
+    """
+    readable, writable = os.pipe()
+    middle = os.fork()
+    if middle == 0:  # the middle process forks the writer and ends at once: the writer leaves the tree
+        if os.fork() == 0:
+            os.close(readable)
+            time.sleep(SLOW)
+            os.write(writable, b"x")
+            os._exit(0)
+        os._exit(0)
+    os.close(writable)
+    os.waitpid(middle, 0)
+    reader = Worker(os.read, readable, 1, name="reader").start()
+    seen["finished"] = [reader.finished(BOUND)]
+    seen["stalled"] = [reader.stalled]
+    os.close(readable)
+
 SCENARIOS = {function.__name__.lstrip("_"): function for function in (
     _two_threads_opposite_lock_order, _join_inside_the_start_loop, _lock_never_released, _lock_taken_twice,
     _starved_runnable_thread, _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
-    _waiting_on_a_socket)}
+    _waiting_on_a_socket, _join_before_draining_the_queue, _get_from_a_child_that_sent_nothing,
+    _child_waits_for_a_lock_the_parent_holds, _a_child_doing_work, _a_child_sleeping,
+    _the_first_child_under_forkserver, _a_pipe_fed_from_outside_the_tree)}
 
 
 def main(name: str) -> None:
     global _SOCKETS
+    name, _, method = name.partition(":")
     scenario = SCENARIOS[name]
+    if method:
+        scenario = functools.partial(scenario, method=method)
     if scenario is _waiting_on_a_socket:
         _SOCKETS = socket.socketpair()
         threading.Thread(target=_send_later, args=(_SOCKETS[1],), name="writer", daemon=True).start()
@@ -178,6 +296,8 @@ def main(name: str) -> None:
     seen: dict = {"available": stall.available()}
     started = time.monotonic()
     detector.start()
+    if method == "forkserver" and scenario.func is not _the_first_child_under_forkserver:
+        multiprocessing.get_context(method).Process(target=os.getpid).start()  # the server, before the test
     try:
         scenario(seen)
     except stall.Stall as exc:

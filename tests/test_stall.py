@@ -70,6 +70,49 @@ def test_a_timeout_further_off_than_the_kata_bound_is_skipped_over():
     assert "with a timeout (" in seen["picture"], f"the picture does not say the wait is timed:\n{seen['picture']}"
 
 
+# -- stalls across processes: the children are part of the proof --------------------------------
+
+METHODS = ["fork", "forkserver", "spawn"]
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name, waits", [
+    ("join_before_draining_the_queue", "joins the child process"),  # its feeder waits for room in the pipe
+    ("get_from_a_child_that_sent_nothing", "in a process queue's get()"),  # the child has ended
+    ("child_waits_for_a_lock_the_parent_holds", "joins the child process"),
+])
+def test_a_stall_across_processes_ends_the_wait_at_once(name, waits, method):
+    seen = scenario(f"{name}:{method}")
+    assert seen["stalled"] == [True] and seen["finished"] == [False], (
+        f"scenario {name} under {method}: every thread of the test and of its children waits for another "
+        f"member of the tree; saw {seen}: expected the test's wait ended by the detector, not by its {BOUND:g} s bound")
+    assert waits in seen["picture"], (
+        f"scenario {name} under {method}: the picture does not say the thread {waits}:\n{seen['picture']}")
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name", [
+    "a_child_doing_work",     # the parent waits on a queue while the child computes
+    "a_child_sleeping",       # the parent joins a child in time.sleep (no futex)
+])
+def test_a_child_that_is_only_slow_is_never_a_stall(name, method):
+    seen = scenario(f"{name}:{method}")
+    assert seen["finished"] == [True] and seen["stalled"] == [False] and seen["picture"] is None, (
+        f"scenario {name} under {method}: a child that only takes a while ({SLOW:g} s) was judged {seen}; "
+        "expected it to finish with no stall seen")
+
+
+@pytest.mark.parametrize("name", [
+    "the_first_child_under_forkserver:forkserver",  # a pipe end in flight to a server that is starting
+    "a_pipe_fed_from_outside_the_tree:fork",        # the writer left the tree (a double fork)
+])
+def test_a_pipe_someone_outside_the_proof_may_touch_is_never_a_stall(name):
+    seen = scenario(name)
+    assert seen["finished"] == [True] and seen["stalled"] == [False] and seen["picture"] is None, (
+        f"scenario {name}: a thread reads a pipe that a process the proof cannot see will write to; it was "
+        f"judged {seen}; expected it to finish with no stall seen")
+
+
 # -- slow but correct: never a stall -----------------------------------------------------------
 
 @pytest.mark.parametrize("name", [

@@ -163,6 +163,7 @@ def test_when_the_program_ends_the_helper_is_stopped_and_the_job_waited_for(daem
                     pytrace=False)
     if not program.ended:
         why = ("its helper is not a daemon" if report.get("helper_daemon") is False
+               else "every process of it waits for ever" if program.stalled
                else f"it did not end within {PROGRAM_BOUND:g} s")
         pytest.fail(
             f"the program's main code finished, but the program could not end ({why}): a non-daemon child "

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import psutil
 
+from kata import stall
 from kata.support.processes import CHILD_BOUND
 
 POLL = 0.01  # how often the job looks whether the helper is gone (in the child; costs a correct run ~10 ms)
@@ -43,7 +44,7 @@ def serve_forever(pid_box, started):
     """The helper: publish our pid, say we run, then idle until somebody ends us."""
     pid_box.value = os.getpid()
     started.set()
-    threading.Event().wait(CHILD_BOUND * 4)
+    threading.Event().wait()  # killed by the program's end (a daemon) or by the test's clean-up
 
 
 def outlive(pid_box, started, job_started, marker):
@@ -54,7 +55,7 @@ def outlive(pid_box, started, job_started, marker):
     their semaphores already unlinked by the program's exit, so the program
     waits for this before its main code ends.
     """
-    started.wait(3 * CHILD_BOUND)
+    started.wait()
     helper = pid_box.value
     job_started.set()
     deadline = time.monotonic() + CHILD_BOUND * 2
@@ -76,11 +77,12 @@ if __name__ == "__main__":
     pid_box, started, job_started = ctx.Value("i", 0), ctx.Event(), ctx.Event()
     helper, job = daemons.start_helper_and_job(
         ctx, probe.serve_forever, (pid_box, started), probe.outlive, (pid_box, started, job_started, {marker!r}))
-    started.wait({hang!r})
-    job_started.wait({hang!r})
+    started.wait()  # no timeouts in the program: the test bounds it, and a stall in it is seen at once
+    job_started.wait()
     with open({report!r}, "w") as out:
         json.dump({{"helper": helper.pid, "job": job.pid, "helper_alive": helper.is_alive(),
                    "job_alive": job.is_alive(), "helper_daemon": helper.daemon}}, out)
+    print("main code ended", flush=True)  # wakes the test, which then reads the report
     # The main program's code ends here.
 '''
 
@@ -97,29 +99,55 @@ class ScriptRun:
         self.marker = self.folder / "job-finished.txt"
         self.report_path = self.folder / "main-code-ended.json"
         self.script = self.folder / "program.py"
-        self.script.write_text(SCRIPT.format(marker=str(self.marker), report=str(self.report_path),
-                                             hang=3 * CHILD_BOUND), encoding="utf-8")
+        self.script.write_text(SCRIPT.format(marker=str(self.marker), report=str(self.report_path)),
+                               encoding="utf-8")
         self.process: subprocess.Popen | None = None
         self.ended = False
+        self.stalled = False  # the wait was ended early: no process of the program could ever move again
+        self._changed = threading.Condition()  # the program wrote something, or ended
+        self._threads: list[threading.Thread] = []
 
     def run(self, timeout: float = CHILD_BOUND, give_up=None) -> None:
-        """Wait until the program ends, ``timeout`` passes, or ``give_up(report)`` says it never will."""
-        with open(self.folder / "output.txt", "wb") as output:
+        """Wait until the program ends, ``timeout`` passes, or ``give_up(report)`` says it never will.
+
+        Nothing here polls: one thread copies the program's output (a pipe only the program's
+        processes hold) and another waits for it to exit, so when every process of the program
+        waits for ever the stall detector ends this wait at once, as if ``timeout`` had passed.
+        """
+        readable, writable = os.pipe()
+        try:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", LAUNCHER, self.start_method, str(self.script)],
-                cwd=self.folder, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                self.process.wait(0.05)
-                self.ended = True
-                return
-            except subprocess.TimeoutExpired:
-                pass
-            report = self.report()
-            if time.monotonic() > deadline or (give_up is not None and report is not None and give_up(report)):
-                self.ended = False
-                return
+                cwd=self.folder, stdout=writable, stderr=subprocess.STDOUT, start_new_session=True)
+        except BaseException:
+            os.close(readable)
+            raise
+        finally:
+            os.close(writable)
+        self._threads = [threading.Thread(target=self._copy_output, args=(readable,), name="program output",
+                                          daemon=True),
+                         threading.Thread(target=self._reap, name="program exit", daemon=True)]
+        for thread in self._threads:
+            thread.start()
+        with self._changed:
+            stall.wait_for(self._changed, lambda: self.process.returncode is not None or (
+                give_up is not None and (report := self.report()) is not None and give_up(report)),
+                timeout, "waits for the daemons program to end")
+            self.ended = self.process.returncode is not None
+        self.stalled = not self.ended and stall.was_cut()
+
+    def _copy_output(self, readable: int) -> None:
+        with open(readable, "rb", buffering=0) as pipe, open(self.folder / "output.txt", "wb") as output:
+            while chunk := pipe.read(65536):  # until every process of the program has closed it
+                output.write(chunk)
+                output.flush()
+                with self._changed:
+                    self._changed.notify_all()
+
+    def _reap(self) -> None:
+        self.process.wait()
+        with self._changed:
+            self._changed.notify_all()
 
     def report(self) -> dict | None:
         try:
@@ -156,3 +184,5 @@ class ScriptRun:
                 pass
         if self.process is not None:
             self.process.wait(CHILD_BOUND)
+        for thread in self._threads:  # the output pipe closes with the program's last process
+            thread.join(CHILD_BOUND)
