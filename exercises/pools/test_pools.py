@@ -207,6 +207,12 @@ def test_fetch_returns_the_url_and_the_page_text(pools, site):
         f"fetch({url!r}) returned {page!r:.200}; expected {{'url': url, 'text': the page's HTML}}")
     assert pools.title_of(page) == "Page 2", (
         f"title_of(page) returned {pools.title_of(page)!r}; expected 'Page 2', the text inside <title>")
+    shouting = {"url": url, "text": "<HTML><HEAD><TITLE>\n  Two\n  lines  </Title></HEAD>"}
+    title = pools.title_of(shouting)
+    assert title == "Two\n  lines", (
+        f"title_of(page) on {shouting['text']!r} returned {title!r}; expected 'Two\\n  lines': tags may be in "
+        "any case and a title may span lines — search with TITLE as given (re.IGNORECASE | re.DOTALL), and "
+        "strip what group(1) holds")
 
 
 @pytest.mark.task(3)
