@@ -19,6 +19,7 @@ import pytest
 from kata import bounds, build
 from kata.contexts import pretend_cpu_count, process_topic_fixture, spy_context_fixture
 from kata.probes import Rendezvous
+from kata.probes_join import JoinGate
 from kata.support import gil as gil_probes
 from kata.support.pool_tasks import PROCESS_HANG
 from kata.workers import run_bounded
@@ -36,6 +37,21 @@ CPUS = 7  # what os.cpu_count() says while a test sizes a pool: never len(ITEMS)
 
 def bounded(call, *args, what, timeout=2 * bounds.HANG + bounds.OVERLAP, **kwargs):
     return run_bounded(call, *args, timeout=timeout, what=what, **kwargs)
+
+
+def built(word):
+    """An equal str that is not the literal's object: what a kind read from a file or a command line is."""
+    return "".join(list(word))
+
+
+def choose(gil, kind, *args, **kwargs):
+    """choose_executor(kind, ...), failing with a lesson if a valid kind is refused."""
+    try:
+        return gil.choose_executor(kind, *args, **kwargs)
+    except ValueError as error:
+        refused = str(error)
+    pytest.fail(f"choose_executor({kind!r}, ...) raised ValueError ({refused}), though {kind!r} is a valid kind: "
+                "compare the kind with ==, not `is` — an equal string need not be the same object", pytrace=False)
 
 
 # -- task 1: threads for waiting ------------------------------------------------
@@ -112,6 +128,26 @@ def test_each_task_runs_in_a_thread_of_its_own(gil):
         f"{len(ITEMS)} tasks ran in {len(set(threads))} threads; expected one thread per item")
 
 
+@pytest.mark.task(1)
+def test_run_in_threads_returns_only_after_every_thread_has_finished(gil):
+    gate = JoinGate()
+    with gate.watching(workers=len(ITEMS)):
+        bounded(gil.run_in_threads, lambda item: gate.hold(f"task {item}"), list(ITEMS),
+                timeout=bounds.HANG * (len(ITEMS) + 1), what="run_in_threads()")
+    assert gate.all_left, f"run_in_threads() returned, but its {len(ITEMS)} tasks never all began"
+    assert not gate.timed_joins, (
+        f"run_in_threads() returned while the threads of {sorted(gate.timed_joins)} were still running: "
+        "join(timeout) gave up waiting, and a join() that times out does not mean the thread has finished — "
+        "join() each thread without a timeout")
+    assert not gate.outlived, (
+        f"run_in_threads() returned while the threads of {sorted(gate.outlived)} were still running (each "
+        "task was held until its own thread was joined), so their results were not in yet: join every thread "
+        "you started, not only the last one — for thread in threads: thread.join()")
+    assert not gate.never_joined, (
+        f"the tasks {sorted(gate.never_joined)} waited {bounds.HANG:g} s for run_in_threads() to join their "
+        "threads")
+
+
 # -- task 2: processes for computing ---------------------------------------------
 
 @pytest.mark.task(2)
@@ -171,8 +207,8 @@ def test_the_pool_starts_its_processes_with_the_given_context(gil, mp_context, s
 @pytest.mark.task(3)
 def test_cpu_bound_work_gets_a_process_pool(gil, mp_context):
     barrier = mp_context.Barrier(2, timeout=bounds.HANG)
-    executor = gil.choose_executor("cpu", 2, mp_context, initializer=gil_probes.install_barrier,
-                                   initargs=(barrier,))
+    executor = choose(gil, built("cpu"), 2, mp_context, initializer=gil_probes.install_barrier,
+                      initargs=(barrier,))
     try:
         assert isinstance(executor, ProcessPoolExecutor), (
             f"choose_executor('cpu', ...) returned {type(executor).__name__}; expected a ProcessPoolExecutor: "
@@ -190,7 +226,7 @@ def test_cpu_bound_work_gets_a_process_pool(gil, mp_context):
 
 @pytest.mark.task(3)
 def test_io_bound_work_gets_a_thread_pool(gil, mp_context):
-    executor = gil.choose_executor("io", len(ITEMS), mp_context)
+    executor = choose(gil, built("io"), len(ITEMS), mp_context)
     try:
         assert isinstance(executor, ThreadPoolExecutor), (
             f"choose_executor('io', ...) returned {type(executor).__name__}; expected a ThreadPoolExecutor: "
@@ -208,15 +244,16 @@ def test_io_bound_work_gets_a_thread_pool(gil, mp_context):
 
 
 @pytest.mark.task(3)
-def test_an_unknown_kind_of_work_is_refused(gil, mp_context):
+@pytest.mark.parametrize("kind", ["gpu", "CPU", "threads", ""])
+def test_an_unknown_kind_of_work_is_refused(gil, mp_context, kind):
     try:
-        executor = gil.choose_executor("gpu", 2, mp_context)
+        executor = gil.choose_executor(kind, 2, mp_context)
     except ValueError:
         return
     if hasattr(executor, "shutdown"):
         executor.shutdown(wait=True)
-    pytest.fail(f"choose_executor('gpu', ...) returned {type(executor).__name__}; expected ValueError for any "
-                "kind but 'cpu' and 'io'", pytrace=False)
+    pytest.fail(f"choose_executor({kind!r}, ...) returned {type(executor).__name__}; expected ValueError for any "
+                "kind but exactly 'cpu' and 'io' — compare with ==, not with <, > or a prefix", pytrace=False)
 
 
 # -- task 4: does this Python have the GIL? -----------------------------------------
