@@ -39,6 +39,14 @@ def bounded(call, *args, what, timeout=2 * bounds.HANG + bounds.OVERLAP, **kwarg
     return run_bounded(call, *args, timeout=timeout, what=what, **kwargs)
 
 
+def not_in_yet(results) -> str:
+    """The hint for results still missing when run_in_threads() returned (a thread not joined yet)."""
+    if isinstance(results, list) and None in results:
+        return (" — some results were still None when run_in_threads() returned, so their threads had not "
+                "finished: join every thread you started, not only the last one")
+    return ""
+
+
 def built(word):
     """An equal str that is not the literal's object: what a kind read from a file or a command line is."""
     return "".join(list(word))
@@ -69,6 +77,10 @@ def test_waiting_tasks_wait_at_the_same_time_in_threads(gil, timeline):
         return item * 10
 
     results = bounded(gil.run_in_threads, wait_for_the_others, list(ITEMS), what="run_in_threads()")
+    if not meeting.tripped and not_in_yet(results):
+        pytest.fail(f"run_in_threads(work, {list(ITEMS)}) returned {results!r} while only {len(meeting.met)} of "
+                    f"{len(ITEMS)} tasks had met\n{timeline.render()}\nhint: {not_in_yet(results)[3:]}",
+                    pytrace=False)
     if not meeting.tripped:
         if max(others_alive, default=0) <= 0:
             hint = ("every task ran in the calling thread: start one threading.Thread per item "
@@ -86,7 +98,7 @@ def test_waiting_tasks_wait_at_the_same_time_in_threads(gil, timeline):
     assert results == expected, (
         f"run_in_threads(work, {list(ITEMS)}) returned {results!r}; expected {expected!r}"
         + (", in the order of the items: keep each result at its item's index, not in the order the tasks "
-           "finished" if in_some_order else ""))
+           "finished" if in_some_order else not_in_yet(results)))
 
 
 @pytest.mark.task(1)
@@ -106,8 +118,9 @@ def test_results_come_back_in_the_order_of_the_items(gil):
     results = bounded(gil.run_in_threads, work, list(ITEMS), what="run_in_threads()")
     expected = [f"result of {item}" for item in ITEMS]
     assert results == expected, (
-        f"the tasks finished in the order {order}; run_in_threads() returned {results!r}; expected {expected!r}, "
-        "in the order of the items: keep each result at its item's index, not in the order they finished")
+        f"the tasks finished in the order {order}; run_in_threads() returned {results!r}; expected {expected!r}"
+        + (not_in_yet(results) or ", in the order of the items: keep each result at its item's index, not in "
+           "the order they finished"))
 
 
 @pytest.mark.task(1)
@@ -125,7 +138,7 @@ def test_each_task_runs_in_a_thread_of_its_own(gil):
     assert caller[0] not in threads, (
         "a task ran in the thread that called run_in_threads(): run every task in a new thread")
     assert len(set(threads)) == len(ITEMS), (
-        f"{len(ITEMS)} tasks ran in {len(set(threads))} threads; expected one thread per item")
+        f"{len(ITEMS)} tasks ran in {len(set(threads))} threads; expected one thread per item{not_in_yet(threads)}")
 
 
 @pytest.mark.task(1)
