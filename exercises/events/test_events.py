@@ -312,6 +312,16 @@ def test_the_schedule_is_red_for_10_s_then_green_for_20_s_round_and_round(events
 
 
 @pytest.mark.task(4)
+def test_the_schedule_works_for_any_lengths_of_red_and_green(events):
+    schedule = events.LightSchedule(red=3, green=5, clock=FakeClock())  # a cycle of 8 s
+    seen = [(elapsed, schedule.state_at(elapsed), schedule.seconds_to_change(elapsed)) for elapsed in (2, 3, 10, 15)]
+    expected = [(2, "red", 1), (3, "green", 5), (10, "red", 1), (15, "green", 1)]
+    assert [(e, state, pytest.approx(left)) for e, state, left in expected] == seen, (
+        f"LightSchedule(red=3, green=5): (elapsed, state_at, seconds_to_change) gave {seen}; expected {expected}: "
+        "the cycle is red + green seconds long (8 here) — elapsed % (self.red + self.green)")
+
+
+@pytest.mark.task(4)
 @pytest.mark.parametrize("elapsed, expected", [(0, 10), (4, 6), (10, 20), (25, 5), (30, 10), (61, 9)])
 def test_seconds_to_change_counts_down_to_the_next_colour(events, elapsed, expected):
     schedule = events.LightSchedule(red=10, green=20, clock=FakeClock())
