@@ -356,6 +356,10 @@ def test_the_schedule_reads_an_injected_clock(events):
     assert schedule.elapsed() == pytest.approx(12) and schedule.state() == "green", (
         f"12 s later by its clock: elapsed()={schedule.elapsed()!r}, state()={schedule.state()!r}; expected 12, "
         "'green' — read time from the clock passed in")
+    clock.advance(2000)  # far past the clock's own reading when the schedule began
+    assert schedule.elapsed() == pytest.approx(2012), (
+        f"2012 s after it began by its clock, elapsed()={schedule.elapsed()!r}; expected 2012: elapsed is the "
+        "clock now minus the clock when the schedule began (self._clock() - self.started)")
 
 
 # -- task 5: the light thread -------------------------------------------------------
