@@ -334,6 +334,16 @@ def test_each_consumer_gets_its_own_sentinel(queues):
     caller.outcome()
     q = the_queue(made)
     assert q.sentinels_put == 3, f"run_pipeline(consumers=3) put {q.sentinels_put} sentinels; expected 3"
+    made = []
+    caller = Worker(queues.run_pipeline, [range(6)], lambda item: None, queue_factory=spy_factory(queues, made),
+                    name="run_pipeline").start()
+    if not caller.finished():
+        fail_a_stuck_pipeline(queues, made, caller, consumers=2)
+    caller.outcome()
+    q = the_queue(made)
+    assert (q.sentinels_put, q.maxsize) == (2, 0), (
+        f"run_pipeline() with consumers and maxsize left out put {q.sentinels_put} sentinels into a queue of "
+        f"maxsize {q.maxsize}; expected the defaults: 2 consumers (2 sentinels) and maxsize 0")
 
 
 @pytest.mark.task(4)
