@@ -282,6 +282,19 @@ def test_connect_gives_up_with_connection_error_after_n_tries(events, attempts):
     assert ready.timeouts == [0.25] * attempts, f"waits had timeouts {ready.timeouts}; expected 0.25 each"
 
 
+
+@pytest.mark.task(3)
+def test_connect_left_to_its_defaults_tries_3_times_half_a_second_each(events):
+    ready = ScriptedEvent(ready_on=None)
+    try:
+        run_bounded(events.connect, ready, what="connect(ready) with a server that never comes")
+    except ConnectionError:
+        pass
+    assert ready.timeouts == [0.5] * 3, (
+        f"connect(ready) with attempts and timeout left out waited with timeouts {ready.timeouts}; expected the "
+        "defaults in its signature: 3 tries of 0.5 s each")
+
+
 @pytest.mark.task(3)
 def test_clients_in_threads_connect_once_a_checker_sets_ready(events):
     ready = threading.Event()
@@ -309,6 +322,15 @@ def test_the_schedule_is_red_for_10_s_then_green_for_20_s_round_and_round(events
         + (": the cycle is 30 s long and starts again with red — use elapsed % (red + green)"
            if elapsed >= 30 else "")
         + (": green begins at exactly 10 s — compare with <, not <=" if elapsed in (10, 40) else ""))
+
+
+@pytest.mark.task(4)
+def test_the_schedule_left_to_its_defaults_is_red_for_10_s_then_green_for_20_s(events):
+    schedule = events.LightSchedule(clock=FakeClock())
+    seen = [schedule.state_at(elapsed) for elapsed in (9.5, 10.5, 29.5, 30.5)]
+    assert seen == ["red", "green", "green", "red"], (
+        f"LightSchedule() at 9.5, 10.5, 29.5 and 30.5 s was {seen}; expected red, green, green, red: the "
+        "defaults in its signature are red=10.0, green=20.0")
 
 
 @pytest.mark.task(4)
