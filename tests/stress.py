@@ -6,7 +6,9 @@
     python -m tests.stress pools --runs 1 --cpu-count 16      # the machine says 16 cores (1, ...): same verdicts
 
 Prints, per tree, how many runs gave the expected verdict: solutions must pass
-every run, each mistake must fail every run with its message.
+every run, each mistake must fail every run, its first failure naming it (with
+--focus: the full calibration run's first failure; the focused runs then need
+only some failure that names it).
 """
 from __future__ import annotations
 
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from kata import engine, trees
 from tests.catalogue import mistakes
+from tests.test_first_failure import first_failure, shown
 
 
 @contextmanager
@@ -51,6 +54,16 @@ def verdicts(topic, tree, runs, start_method, extra, check, parallel, test_files
                                       test_files=test_files))
     with ThreadPoolExecutor(max_workers=parallel) as pool:
         return list(pool.map(one, range(runs)))
+
+
+def first_names(run, mistake, topic) -> bool:
+    """Whether the first failure (in test-file order, what -x shows) names the mistake; says so when not."""
+    first = first_failure(run)
+    if first is None or mistake.expect in first["message"]:
+        return True  # a run that does not fail at all is counted by the caller
+    print(f"{topic} mistake {mistake.name}: the first failure does not say {mistake.expect!r}:\n  {shown(first)}",
+          flush=True)
+    return False
 
 
 def main(argv=None) -> int:
@@ -95,8 +108,10 @@ def main(argv=None) -> int:
                     bad += 1
                     continue
                 note = f" (only the {len(focus)} test(s) that named it)"
+                bad += not first_names(calibration, mistake, topic)
             ok = verdicts(topic, tree, options.runs, start_method, keyword,
-                          lambda run: any(mistake.expect in r["message"] for r in run.failed),
+                          lambda run: any(mistake.expect in r["message"] for r in run.failed)
+                          and (focus is not None or first_names(run, mistake, topic)),
                           options.parallel, focus)
             print(f"{topic} mistake {mistake.name}: caught with its message {sum(ok)}/{len(ok)}{note}", flush=True)
             bad += ok.count(False)

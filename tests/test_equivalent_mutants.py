@@ -30,3 +30,19 @@ def test_the_equivalent_mutant_list_is_well_formed_and_points_at_real_source():
             stale.append(f"{topic} {operator} in {where}: solutions/{topic} no longer has {missing}")
     assert not stale, ("entries of kata/benchmarks/equivalent_mutants.toml whose source line is gone (remove "
                        "them, or run kata bench mutation and list the survivors anew):\n  " + "\n  ".join(stale))
+
+
+def test_a_session_copied_from_another_folder_starts_anew(tmp_path):
+    """A copied session still names the tree it was made in: kept, it would mutate that tree and judge its own."""
+    pytest.importorskip("cosmic_ray", reason="the mutation benchmark needs the mutation extra")
+    import shutil
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    mutation.session("daemons", first)
+    shutil.copytree(first, second)
+    _, copy, database = mutation.session("daemons", second)
+    assert mutation.mutates_only(database, copy), (
+        f"a session copied from {first} into {second} was kept, and its mutants still go into {first}'s tree: "
+        "every mutant would be judged unmutated and survive")
+    _, copy, database = mutation.session("daemons", first)
+    assert mutation.mutates_only(database, copy), f"the session made in {first} was not kept for {first}"

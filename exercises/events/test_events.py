@@ -282,6 +282,19 @@ def test_connect_gives_up_with_connection_error_after_n_tries(events, attempts):
     assert ready.timeouts == [0.25] * attempts, f"waits had timeouts {ready.timeouts}; expected 0.25 each"
 
 
+
+@pytest.mark.task(3)
+def test_connect_left_to_its_defaults_tries_3_times_half_a_second_each(events):
+    ready = ScriptedEvent(ready_on=None)
+    try:
+        run_bounded(events.connect, ready, what="connect(ready) with a server that never comes")
+    except ConnectionError:
+        pass
+    assert ready.timeouts == [0.5] * 3, (
+        f"connect(ready) with attempts and timeout left out waited with timeouts {ready.timeouts}; expected the "
+        "defaults in its signature: 3 tries of 0.5 s each")
+
+
 @pytest.mark.task(3)
 def test_clients_in_threads_connect_once_a_checker_sets_ready(events):
     ready = threading.Event()
@@ -309,6 +322,25 @@ def test_the_schedule_is_red_for_10_s_then_green_for_20_s_round_and_round(events
         + (": the cycle is 30 s long and starts again with red — use elapsed % (red + green)"
            if elapsed >= 30 else "")
         + (": green begins at exactly 10 s — compare with <, not <=" if elapsed in (10, 40) else ""))
+
+
+@pytest.mark.task(4)
+def test_the_schedule_left_to_its_defaults_is_red_for_10_s_then_green_for_20_s(events):
+    schedule = events.LightSchedule(clock=FakeClock())
+    seen = [schedule.state_at(elapsed) for elapsed in (9.5, 10.5, 29.5, 30.5)]
+    assert seen == ["red", "green", "green", "red"], (
+        f"LightSchedule() at 9.5, 10.5, 29.5 and 30.5 s was {seen}; expected red, green, green, red: the "
+        "defaults in its signature are red=10.0, green=20.0")
+
+
+@pytest.mark.task(4)
+def test_the_schedule_works_for_any_lengths_of_red_and_green(events):
+    schedule = events.LightSchedule(red=3, green=5, clock=FakeClock())  # a cycle of 8 s
+    seen = [(elapsed, schedule.state_at(elapsed), schedule.seconds_to_change(elapsed)) for elapsed in (2, 3, 10, 15)]
+    expected = [(2, "red", 1), (3, "green", 5), (10, "red", 1), (15, "green", 1)]
+    assert [(e, state, pytest.approx(left)) for e, state, left in expected] == seen, (
+        f"LightSchedule(red=3, green=5): (elapsed, state_at, seconds_to_change) gave {seen}; expected {expected}: "
+        "the cycle is red + green seconds long (8 here) — elapsed % (self.red + self.green)")
 
 
 @pytest.mark.task(4)
@@ -346,6 +378,10 @@ def test_the_schedule_reads_an_injected_clock(events):
     assert schedule.elapsed() == pytest.approx(12) and schedule.state() == "green", (
         f"12 s later by its clock: elapsed()={schedule.elapsed()!r}, state()={schedule.state()!r}; expected 12, "
         "'green' — read time from the clock passed in")
+    clock.advance(2000)  # far past the clock's own reading when the schedule began
+    assert schedule.elapsed() == pytest.approx(2012), (
+        f"2012 s after it began by its clock, elapsed()={schedule.elapsed()!r}; expected 2012: elapsed is the "
+        "clock now minus the clock when the schedule began (self._clock() - self.started)")
 
 
 # -- task 5: the light thread -------------------------------------------------------

@@ -19,6 +19,7 @@ import pytest
 from kata import bounds, build
 from kata.contexts import pretend_cpu_count, process_topic_fixture, spy_context_fixture
 from kata.probes import Rendezvous
+from kata.probes_join import JoinGate
 from kata.support import gil as gil_probes
 from kata.support.pool_tasks import PROCESS_HANG
 from kata.workers import run_bounded
@@ -38,6 +39,29 @@ def bounded(call, *args, what, timeout=2 * bounds.HANG + bounds.OVERLAP, **kwarg
     return run_bounded(call, *args, timeout=timeout, what=what, **kwargs)
 
 
+def not_in_yet(results) -> str:
+    """The hint for results still missing when run_in_threads() returned (a thread not joined yet)."""
+    if isinstance(results, list) and None in results:
+        return (" — some results were still None when run_in_threads() returned, so their threads had not "
+                "finished: join every thread you started, not only the last one")
+    return ""
+
+
+def built(word):
+    """An equal str that is not the literal's object: what a kind read from a file or a command line is."""
+    return "".join(list(word))
+
+
+def choose(gil, kind, *args, **kwargs):
+    """choose_executor(kind, ...), failing with a lesson if a valid kind is refused."""
+    try:
+        return gil.choose_executor(kind, *args, **kwargs)
+    except ValueError as error:
+        refused = str(error)
+    pytest.fail(f"choose_executor({kind!r}, ...) raised ValueError ({refused}), though {kind!r} is a valid kind: "
+                "compare the kind with ==, not `is` — an equal string need not be the same object", pytrace=False)
+
+
 # -- task 1: threads for waiting ------------------------------------------------
 
 @pytest.mark.task(1)
@@ -53,6 +77,10 @@ def test_waiting_tasks_wait_at_the_same_time_in_threads(gil, timeline):
         return item * 10
 
     results = bounded(gil.run_in_threads, wait_for_the_others, list(ITEMS), what="run_in_threads()")
+    if not meeting.tripped and not_in_yet(results):
+        pytest.fail(f"run_in_threads(work, {list(ITEMS)}) returned {results!r} while only {len(meeting.met)} of "
+                    f"{len(ITEMS)} tasks had met\n{timeline.render()}\nhint: {not_in_yet(results)[3:]}",
+                    pytrace=False)
     if not meeting.tripped:
         if max(others_alive, default=0) <= 0:
             hint = ("every task ran in the calling thread: start one threading.Thread per item "
@@ -70,7 +98,7 @@ def test_waiting_tasks_wait_at_the_same_time_in_threads(gil, timeline):
     assert results == expected, (
         f"run_in_threads(work, {list(ITEMS)}) returned {results!r}; expected {expected!r}"
         + (", in the order of the items: keep each result at its item's index, not in the order the tasks "
-           "finished" if in_some_order else ""))
+           "finished" if in_some_order else not_in_yet(results)))
 
 
 @pytest.mark.task(1)
@@ -90,8 +118,9 @@ def test_results_come_back_in_the_order_of_the_items(gil):
     results = bounded(gil.run_in_threads, work, list(ITEMS), what="run_in_threads()")
     expected = [f"result of {item}" for item in ITEMS]
     assert results == expected, (
-        f"the tasks finished in the order {order}; run_in_threads() returned {results!r}; expected {expected!r}, "
-        "in the order of the items: keep each result at its item's index, not in the order they finished")
+        f"the tasks finished in the order {order}; run_in_threads() returned {results!r}; expected {expected!r}"
+        + (not_in_yet(results) or ", in the order of the items: keep each result at its item's index, not in "
+           "the order they finished"))
 
 
 @pytest.mark.task(1)
@@ -109,7 +138,27 @@ def test_each_task_runs_in_a_thread_of_its_own(gil):
     assert caller[0] not in threads, (
         "a task ran in the thread that called run_in_threads(): run every task in a new thread")
     assert len(set(threads)) == len(ITEMS), (
-        f"{len(ITEMS)} tasks ran in {len(set(threads))} threads; expected one thread per item")
+        f"{len(ITEMS)} tasks ran in {len(set(threads))} threads; expected one thread per item{not_in_yet(threads)}")
+
+
+@pytest.mark.task(1)
+def test_run_in_threads_returns_only_after_every_thread_has_finished(gil):
+    gate = JoinGate()
+    with gate.watching(workers=len(ITEMS)):
+        bounded(gil.run_in_threads, lambda item: gate.hold(f"task {item}"), list(ITEMS),
+                timeout=bounds.HANG * (len(ITEMS) + 1), what="run_in_threads()")
+    assert gate.all_left, f"run_in_threads() returned, but its {len(ITEMS)} tasks never all began"
+    assert not gate.timed_joins, (
+        f"run_in_threads() returned while the threads of {sorted(gate.timed_joins)} were still running: "
+        "join(timeout) gave up waiting, and a join() that times out does not mean the thread has finished — "
+        "join() each thread without a timeout")
+    assert not gate.outlived, (
+        f"run_in_threads() returned while the threads of {sorted(gate.outlived)} were still running (each "
+        "task was held until its own thread was joined), so their results were not in yet: join every thread "
+        "you started, not only the last one — for thread in threads: thread.join()")
+    assert not gate.never_joined, (
+        f"the tasks {sorted(gate.never_joined)} waited {bounds.HANG:g} s for run_in_threads() to join their "
+        "threads")
 
 
 # -- task 2: processes for computing ---------------------------------------------
@@ -171,8 +220,8 @@ def test_the_pool_starts_its_processes_with_the_given_context(gil, mp_context, s
 @pytest.mark.task(3)
 def test_cpu_bound_work_gets_a_process_pool(gil, mp_context):
     barrier = mp_context.Barrier(2, timeout=bounds.HANG)
-    executor = gil.choose_executor("cpu", 2, mp_context, initializer=gil_probes.install_barrier,
-                                   initargs=(barrier,))
+    executor = choose(gil, built("cpu"), 2, mp_context, initializer=gil_probes.install_barrier,
+                      initargs=(barrier,))
     try:
         assert isinstance(executor, ProcessPoolExecutor), (
             f"choose_executor('cpu', ...) returned {type(executor).__name__}; expected a ProcessPoolExecutor: "
@@ -190,7 +239,7 @@ def test_cpu_bound_work_gets_a_process_pool(gil, mp_context):
 
 @pytest.mark.task(3)
 def test_io_bound_work_gets_a_thread_pool(gil, mp_context):
-    executor = gil.choose_executor("io", len(ITEMS), mp_context)
+    executor = choose(gil, built("io"), len(ITEMS), mp_context)
     try:
         assert isinstance(executor, ThreadPoolExecutor), (
             f"choose_executor('io', ...) returned {type(executor).__name__}; expected a ThreadPoolExecutor: "
@@ -208,15 +257,16 @@ def test_io_bound_work_gets_a_thread_pool(gil, mp_context):
 
 
 @pytest.mark.task(3)
-def test_an_unknown_kind_of_work_is_refused(gil, mp_context):
+@pytest.mark.parametrize("kind", ["gpu", "CPU", "threads", ""])
+def test_an_unknown_kind_of_work_is_refused(gil, mp_context, kind):
     try:
-        executor = gil.choose_executor("gpu", 2, mp_context)
+        executor = gil.choose_executor(kind, 2, mp_context)
     except ValueError:
         return
     if hasattr(executor, "shutdown"):
         executor.shutdown(wait=True)
-    pytest.fail(f"choose_executor('gpu', ...) returned {type(executor).__name__}; expected ValueError for any "
-                "kind but 'cpu' and 'io'", pytrace=False)
+    pytest.fail(f"choose_executor({kind!r}, ...) returned {type(executor).__name__}; expected ValueError for any "
+                "kind but exactly 'cpu' and 'io' — compare with ==, not with <, > or a prefix", pytrace=False)
 
 
 # -- task 4: does this Python have the GIL? -----------------------------------------

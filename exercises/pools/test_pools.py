@@ -207,6 +207,12 @@ def test_fetch_returns_the_url_and_the_page_text(pools, site):
         f"fetch({url!r}) returned {page!r:.200}; expected {{'url': url, 'text': the page's HTML}}")
     assert pools.title_of(page) == "Page 2", (
         f"title_of(page) returned {pools.title_of(page)!r}; expected 'Page 2', the text inside <title>")
+    shouting = {"url": url, "text": "<HTML><HEAD><TITLE>\n  Two\n  lines  </Title></HEAD>"}
+    title = pools.title_of(shouting)
+    assert title == "Two\n  lines", (
+        f"title_of(page) on {shouting['text']!r} returned {title!r}; expected 'Two\\n  lines': tags may be in "
+        "any case and a title may span lines — search with TITLE as given (re.IGNORECASE | re.DOTALL), and "
+        "strip what group(1) holds")
 
 
 @pytest.mark.task(3)
@@ -231,12 +237,17 @@ def test_the_crawler_fetches_the_pages_at_the_same_time(pools, site, tmp_path):
     paths = list(PAGES)[:4]
     meeting = MeetingPoint(len(paths))
     site.on_request = meeting
-    crawl_site(pools, site, tmp_path, paths, max_workers=4)
+    recorder = PoolRecorder()
+    crawl_site(pools, site, tmp_path, paths, recorder)  # max_workers left at its default, 4
     assert not meeting.missed, (
-        f"crawl(max_workers=4) of 4 pages: the server never had all 4 requests in at once; pages were "
-        f"fetched one after another\n{meeting.timeline.render()}\n"
+        f"crawl() (max_workers=4 by default) of 4 pages: the server never had all 4 requests in at once; pages "
+        f"were fetched one after another\n{meeting.timeline.render()}\n"
         "hint: submit every fetch to the pool and attach the callback; don't wait for a page "
         "(future.result()) before asking for the next one (README, task 3)")
+    assert recorder.made == [4], (
+        f"crawl() without a max_workers argument made pool(s) with max_workers={recorder.made}; expected one "
+        "pool of 4, the default in crawl()'s signature: executor(max_workers=max_workers) — a pool made without "
+        "max_workers gets ThreadPoolExecutor's default size")
 
 
 @pytest.mark.task(3)

@@ -45,6 +45,8 @@ def test_a_fifo_queue_gives_items_back_in_the_order_they_went_in(queues):
     assert got == ["first", "second", "third"], (
         f"make_queue('fifo'): put 'first', 'second', 'third' gave {got!r}; expected them in the "
         "order they went in — a FIFO is queue.Queue")
+    assert q.maxsize == 0, (
+        f"make_queue('fifo').maxsize is {q.maxsize!r}; expected 0, the default: no bound unless one is asked for")
 
 
 @pytest.mark.task(1)
@@ -332,6 +334,16 @@ def test_each_consumer_gets_its_own_sentinel(queues):
     caller.outcome()
     q = the_queue(made)
     assert q.sentinels_put == 3, f"run_pipeline(consumers=3) put {q.sentinels_put} sentinels; expected 3"
+    made = []
+    caller = Worker(queues.run_pipeline, [range(6)], lambda item: None, queue_factory=spy_factory(queues, made),
+                    name="run_pipeline").start()
+    if not caller.finished():
+        fail_a_stuck_pipeline(queues, made, caller, consumers=2)
+    caller.outcome()
+    q = the_queue(made)
+    assert (q.sentinels_put, q.maxsize) == (2, 0), (
+        f"run_pipeline() with consumers and maxsize left out put {q.sentinels_put} sentinels into a queue of "
+        f"maxsize {q.maxsize}; expected the defaults: 2 consumers (2 sentinels) and maxsize 0")
 
 
 @pytest.mark.task(4)
@@ -432,9 +444,23 @@ def test_qsize_empty_and_full_follow_maxsize(queues):
     q.put("b")
     assert q.qsize() == 2 and q.full(), f"Queue(2) with two items: qsize()={q.qsize()!r}, full()={q.full()!r}"
     unbounded = queues.Queue()
+    assert unbounded.maxsize == 0, f"Queue().maxsize is {unbounded.maxsize!r}; expected 0, the default (no bound)"
     for n in range(100):
         unbounded.put(n)
     assert not unbounded.full(), "Queue() (maxsize 0) with 100 items says full(); maxsize 0 means no bound"
+    single = queues.Queue(1)
+    single.put("a")
+    assert single.full(), "Queue(1) with one item says it is not full(); expected full: 0 < maxsize <= qsize()"
+    negative = queues.Queue(-1)
+    for n in range(3):
+        try:
+            negative.put_nowait(n)
+        except queue.Full:
+            pytest.fail(f"Queue(-1).put_nowait() raised queue.Full after {n} item(s); a maxsize of 0 or less "
+                        "means no bound (maxsize <= 0, not only == 0)", pytrace=False)
+    assert not negative.full(), (
+        "Queue(-1) with 3 items says full(); a maxsize of 0 or less means no bound, so it is never full — "
+        "0 < self.maxsize <= len(...), not self.maxsize != 0")
 
 
 @pytest.mark.task(5)
@@ -611,6 +637,25 @@ def test_a_negative_timeout_is_a_value_error(queues):
         q.put("x", timeout=-1)
     with raises(ValueError, "get(True, -1)", "a negative timeout is a mistake in the caller, as in queue.Queue"):
         q.get(True, -1)
+
+
+@pytest.mark.task(6)
+def test_a_zero_timeout_does_not_wait_and_is_no_error(queues):
+    q = queues.Queue(1)
+    q.put("only")
+    for call, what, expected in ((lambda: q.put("more", timeout=0), "put('more', timeout=0) on a full Queue(1)",
+                                  queue.Full),
+                                 (lambda: [q.get(timeout=0), q.get(timeout=0)],
+                                  "get(timeout=0) twice on a Queue(1) holding one item", queue.Empty)):
+        worker = timed_call(call, what)
+        try:
+            got = worker.outcome()
+        except expected:
+            continue
+        except ValueError as exc:
+            pytest.fail(f"{what} raised ValueError ({exc}); expected {expected.__name__}: only a negative "
+                        "timeout is a mistake — 0 means do not wait (timeout < 0, not <= 0)", pytrace=False)
+        pytest.fail(f"{what} returned {got!r}; expected {expected.__name__}", pytrace=False)
 
 
 # -- task 7: task_done and join ----------------------------------------------------

@@ -8,6 +8,7 @@ N", the first N workers inside wait at a gate until N are inside and another
 thread is seen waiting on the semaphore (the limit holds), or N + 1 get in
 (it does not): a correct semaphore is proved at full occupancy, without a sleep.
 """
+import time
 
 import pytest
 
@@ -95,6 +96,12 @@ def test_the_default_is_one_place_and_a_negative_value_is_refused(semaphores, sp
     release_and_expect_wakeup(semaphore, spy, worker)
     with raises(ValueError, "Semaphore(-1)", "a semaphore cannot start with fewer than zero places"):
         semaphores.Semaphore(-1)
+    bounded_spy = ConditionSpy()
+    bounded = semaphores.BoundedSemaphore(condition_factory=bounded_spy.condition)
+    places = take_all(bounded, 1, bounded_spy)
+    assert places == 1, (
+        f"BoundedSemaphore() gave out {places} place(s) to acquire(blocking=False); expected 1: its default "
+        "value is 1, as Semaphore's is")
 
 
 @pytest.mark.task(1)
@@ -103,6 +110,10 @@ def test_release_wakes_a_waiting_thread(semaphores, spy):
     waiting = start_waiting_acquire(semaphore, spy)
     assert not waiting.done, "Semaphore(0).acquire() returned at once; expected it to wait for a release()"
     release_and_expect_wakeup(semaphore, spy, waiting)
+    left = take_all(semaphore, 0, spy)
+    assert left == 0, (
+        f"on Semaphore(0), one release() woke the waiting acquire() and still left {left} place(s) for "
+        "acquire(blocking=False); expected none: release() with no argument gives back one place (n=1)")
 
 
 @pytest.mark.task(1)
@@ -152,6 +163,11 @@ def test_an_acquire_with_a_timeout_gives_up(semaphores, spy):
         "returns, nothing says a place is free — wait in a while loop that looks at the value again, and "
         "return False when the time is up")
     assert got is False, f"acquire(timeout=0.02) with no place returned {got!r}; expected False"
+    late = [timeout for timeout in spy.waits if timeout is not None and timeout <= 0]
+    assert not late, (
+        f"acquire(timeout=0.02) called wait() {len(late)} time(s) after its time was up, the first with "
+        f"wait({late[0] if late else None!r}): with nothing left of the timeout, give up and return False — "
+        "if remaining <= 0: return False — rather than wait again")
     semaphore.release()
     assert semaphore.acquire(timeout=1.0) is True, "acquire(timeout=1.0) with a free place did not return True"
 
@@ -160,6 +176,7 @@ def test_an_acquire_with_a_timeout_gives_up(semaphores, spy):
 def test_a_wake_up_without_a_place_waits_again_for_what_is_left_of_the_timeout(semaphores, spy):
     semaphore = spied(semaphores, spy, 0)
     asked = 3 * bounds.HANG  # never runs out here: the test gives a place long before
+    called = time.monotonic()
     worker = start_waiting_acquire(semaphore, spy, timeout=asked)
     if worker.done:
         pytest.fail(f"acquire(timeout={asked:g}) on Semaphore(0) returned {worker.result!r} at once; expected it "
@@ -178,6 +195,13 @@ def test_a_wake_up_without_a_place_waits_again_for_what_is_left_of_the_timeout(s
             f"acquire(timeout={asked:g}) was woken without a place and waited again with wait({second!r}) after "
             f"wait({first!r}): it restarted its full timeout after a wake-up, so wake-ups that bring nothing "
             "can keep it waiting for ever — work out a deadline once, and wait only for what is left of it")
+        # At most the time since the call has gone, so at least asked minus that is left (a little slack
+        # for float rounding; a wrong sum is off by far more).
+        at_least = asked - (spy.waited_at[1] - called) - 1e-3
+        assert second >= at_least, (
+            f"acquire(timeout={asked:g}) was woken without a place and waited again with wait({second!r}), "
+            f"but at least {at_least:.3f} s of its timeout were left: it gives up too soon — work out the "
+            "deadline once (deadline = time.monotonic() + timeout) and wait for deadline - time.monotonic()")
     finally:
         semaphore.release()
     assert worker.finished(), f"after release() the waiting acquire() did not return within {bounds.HANG:g} s"

@@ -156,7 +156,8 @@ def session(topic: str, folder: Path):
     copy = trees.module_path(tree, topic)
     database = folder / topic / "session.sqlite"
     pristine = folder / topic / "solution.py"  # what the session mutates: a changed solution starts a new one
-    if not (pristine.is_file() and database.is_file() and pristine.read_bytes() == solution.read_bytes()):
+    if not (pristine.is_file() and database.is_file() and pristine.read_bytes() == solution.read_bytes()
+            and mutates_only(database, copy)):
         shutil.rmtree(folder / topic, ignore_errors=True)
         copy.parent.mkdir(parents=True)
         shutil.copyfile(solution, pristine)
@@ -165,6 +166,18 @@ def session(topic: str, folder: Path):
             init([copy], db, {})
     shutil.copyfile(pristine, copy)  # undo a mutant left in place by a run that was killed
     return tree, copy, database
+
+
+def mutates_only(database: Path, copy: Path) -> bool:
+    """Whether every mutant of the session is put into ``copy``, the module the judge tests.
+
+    A session moved or copied from another folder still names the tree it was made in: its
+    mutants would change that file while the judge tests an unmutated one, and all would survive.
+    """
+    from cosmic_ray.work_db import WorkDB, use_db
+
+    with use_db(str(database), WorkDB.Mode.open) as db:
+        return all(Path(mutation.module_path) == copy for item in db.work_items for mutation in item.mutations)
 
 
 def run_topic(topic: str, folder: Path, timeout: float, equivalents: dict, deadline: float | None):

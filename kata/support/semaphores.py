@@ -14,6 +14,7 @@ proved at full occupancy without any sleep.
 from __future__ import annotations
 
 import threading
+import time
 
 from kata import bounds, stall
 from kata.workers import TrackedWorker, Worker
@@ -25,6 +26,7 @@ class ConditionSpy:
         self.conditions: list[SpiedCondition] = []
         self.waiting = 0              # threads inside wait() right now
         self.waits: list[float | None] = []  # the timeout of every wait() call
+        self.waited_at: list[float] = []  # time.monotonic() when each wait() was called
         self.notified = 0             # wake-ups asked for: notify(n) adds n; notify_all() adds everyone
         self.listeners: list = []     # called, with no lock held, after every change
 
@@ -64,6 +66,7 @@ class SpiedCondition(threading.Condition):
         with spy._cond:
             spy.waiting += 1
             spy.waits.append(timeout)
+            spy.waited_at.append(time.monotonic())
         spy._changed()
         try:
             return super().wait(timeout)

@@ -21,6 +21,14 @@ MISTAKES = (
         expect="did you call join() inside the start loop",
     ),
     Mistake(
+        name="only-the-last-thread-joined",
+        edits=((START_THEN_JOIN, """    for thread in threads:
+        thread.start()
+    threads[-1].join()
+"""),),
+        expect="join every thread you started",
+    ),
+    Mistake(
         name="no-threads-at-all",
         edits=(("    results = [None] * len(items)\n", "    return [work(item) for item in items]\n"),),
         expect="every task ran in the calling thread",
