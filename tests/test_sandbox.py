@@ -46,7 +46,7 @@ def leaking_tree(root: Path, name: str, code: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def sandbox_runs(tmp_path_factory):
     """Every run this file needs, in both modes, started together on a pool as wide as the machine."""
     scratch = tmp_path_factory.mktemp("sandbox-mistakes")
     pool = ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 2), thread_name_prefix="sandbox-check")
@@ -78,16 +78,16 @@ def summary(run) -> str:
 
 
 @pytest.mark.parametrize("topic", TOPICS)
-def test_the_solution_passes_every_test_in_the_sandbox(runs, topic):
-    run = runs("sandbox", topic, "solutions")
+def test_the_solution_passes_every_test_in_the_sandbox(sandbox_runs, topic):
+    run = sandbox_runs("sandbox", topic, "solutions")
     assert run.records and not run.failed, f"solutions/{topic} under --sandbox:\n{summary(run)}"
     assert not run.unfinished, f"tests of {topic} that never finished under --sandbox: {run.unfinished}"
     assert run.returncode == 0, f"pytest exited {run.returncode} on solutions/{topic} under --sandbox"
 
 
 @pytest.mark.parametrize("topic", TOPICS)
-def test_the_stub_fails_every_test_in_the_sandbox(runs, topic):
-    run = runs("sandbox", topic, "stubs")
+def test_the_stub_fails_every_test_in_the_sandbox(sandbox_runs, topic):
+    run = sandbox_runs("sandbox", topic, "stubs")
     passing = [r["nodeid"] for r in run.passed]
     assert run.records and not passing, f"tests that pass against the stub of {topic} under --sandbox: {passing}"
     pointless = [r["nodeid"] for r in run.records if "not implemented yet" not in r["message"]]
@@ -97,8 +97,9 @@ def test_the_stub_fails_every_test_in_the_sandbox(runs, topic):
 # The first failure is compared, not the whole list: a mistake that leaves threads running (a missing
 # join) can also fail, or pass, the tests after it by how far those threads got, in either mode.
 @pytest.mark.parametrize("topic, mistake", CASES, ids=lambda value: getattr(value, "name", value))
-def test_a_mistake_fails_first_the_same_test_with_the_same_message_in_the_sandbox(runs, topic, mistake):
-    alone, sandboxed = runs("in-process", topic, mistake.name), runs("sandbox", topic, mistake.name)
+def test_a_mistake_fails_first_the_same_test_with_the_same_message_in_the_sandbox(sandbox_runs, topic, mistake):
+    alone = sandbox_runs("in-process", topic, mistake.name)
+    sandboxed = sandbox_runs("sandbox", topic, mistake.name)
     assert sandboxed.failed, f"mistake {mistake.name!r} passed every {topic} test under --sandbox:\n{summary(sandboxed)}"
     assert alone.failed, f"mistake {mistake.name!r} passed every {topic} test in one process:\n{summary(alone)}"
     first_alone, first_sandboxed = alone.failed[0], sandboxed.failed[0]
@@ -111,14 +112,14 @@ def test_a_mistake_fails_first_the_same_test_with_the_same_message_in_the_sandbo
 
 
 @pytest.mark.parametrize("leak", LEAKS)
-def test_a_thread_left_behind_in_the_sandbox_fails_the_test_that_left_it(runs, leak):
-    sandboxed = runs("sandbox", "leak", leak)
+def test_a_thread_left_behind_in_the_sandbox_fails_the_test_that_left_it(sandbox_runs, leak):
+    sandboxed = sandbox_runs("sandbox", "leak", leak)
     failed = sorted(r["nodeid"] for r in sandboxed.failed)
     unnamed = [r["nodeid"] for r in sandboxed.failed if "'forgotten'" not in r["output"] and "unnamed" not in r["output"]]
     assert failed and not unnamed, (
         f"a counter that leaves {leak} behind, under --sandbox:\n{summary(sandboxed)}\n"
         "expected every test that made a counter to fail, naming the thread left behind")
     if leak == "a leftover thread":  # in one process a hidden thread escapes the guard; /proc does not miss it
-        alone = sorted(r["nodeid"] for r in runs("in-process", "leak", leak).failed)
+        alone = sorted(r["nodeid"] for r in sandbox_runs("in-process", "leak", leak).failed)
         assert failed == alone, (
             f"{leak}: under --sandbox these tests failed: {failed}; in one process: {alone}; expected the same")

@@ -157,7 +157,7 @@ def attacked_tree(root, name: str, base, code: str):
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def attack_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("attacks")
     pool = ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 2), thread_name_prefix="attack")
     futures = {}
@@ -181,8 +181,8 @@ def scored(run) -> tuple[int, int]:
 @pytest.mark.skipif(containment.level() != containment.BWRAP,
                     reason="bubblewrap cannot run here: the sandbox is a separate process, not a contained one")
 @pytest.mark.parametrize("attack", ATTACKS)
-def test_an_attacked_stub_scores_nothing_in_the_sandbox(runs, attack):
-    run = runs("sandbox", "stub", attack)
+def test_an_attacked_stub_scores_nothing_in_the_sandbox(attack_runs, attack):
+    run = attack_runs("sandbox", "stub", attack)
     passed, total = scored(run)
     level = next((line for line in run.output.splitlines() if "containment:" in line), "(no header seen)")
     # bwrap runs here, so a run that was not contained fell back: that is the failure, whatever the score.
@@ -195,8 +195,8 @@ def test_an_attacked_stub_scores_nothing_in_the_sandbox(runs, attack):
 
 
 @pytest.mark.parametrize("attack", ATTACKS)
-def test_an_attacked_solution_keeps_full_marks_in_the_sandbox(runs, attack):
-    run = runs("sandbox", "solution", attack)
+def test_an_attacked_solution_keeps_full_marks_in_the_sandbox(attack_runs, attack):
+    run = attack_runs("sandbox", "solution", attack)
     passed, total = scored(run)
     failed = [f"{r['nodeid'].split('::')[-1]}: {r['message'][:160]}" for r in run.failed]
     assert total and passed == total, (
@@ -206,8 +206,8 @@ def test_an_attacked_solution_keeps_full_marks_in_the_sandbox(runs, attack):
 
 
 @pytest.mark.parametrize("attack", [name for name, (_, real) in ATTACKS.items() if real])
-def test_the_attack_is_real_in_one_process(runs, attack):
-    passed, total = scored(runs("alone", "stub", attack))
+def test_the_attack_is_real_in_one_process(attack_runs, attack):
+    passed, total = scored(attack_runs("alone", "stub", attack))
     assert passed > 0, (
         f"the attack {attack!r} left the stub at {passed}/{total} even in one process: it tests nothing — "
         "fix the attack so that the control shows what the sandbox prevents")
