@@ -23,6 +23,18 @@ CALLS = 20
 BOUND = 30.0  # a run that has not finished by then is counted as hung
 
 
+def _race(caller, threads: int) -> tuple[float, bool]:
+    """Run ``caller`` in that many daemon threads at once: the seconds they took, and whether any hung."""
+    workers = [threading.Thread(target=caller, daemon=True) for _ in range(threads)]
+    start = time.perf_counter()
+    for worker in workers:
+        worker.start()
+    deadline = time.monotonic() + BOUND
+    for worker in workers:
+        worker.join(max(deadline - time.monotonic(), 0))
+    return time.perf_counter() - start, any(worker.is_alive() for worker in workers)
+
+
 # -- Pyro5 ------------------------------------------------------------------------
 
 def _pyro_sandbox(socket_path: str, ready) -> None:
@@ -98,15 +110,8 @@ def pyro_run(threads: int, workdir: str) -> tuple[str, float]:
             finally:
                 proxy._pyroRelease()
 
-        workers = [threading.Thread(target=caller, daemon=True) for _ in range(threads)]
-        start = time.perf_counter()
-        for w in workers:
-            w.start()
-        deadline = time.monotonic() + BOUND
-        for w in workers:
-            w.join(max(deadline - time.monotonic(), 0))
-        elapsed = time.perf_counter() - start
-        if any(w.is_alive() for w in workers):
+        elapsed, hung = _race(caller, threads)
+        if hung:
             return "hung", elapsed
         if errors or count[0] != threads * CALLS:
             return f"error {errors[:1]!r}", elapsed
@@ -173,15 +178,7 @@ def rpyc_run(threads: int, workdir: str) -> tuple[str, float]:
             except Exception as exc:
                 errors.append(exc)
 
-        workers = [threading.Thread(target=caller, daemon=True) for _ in range(threads)]
-        start = time.perf_counter()
-        for w in workers:
-            w.start()
-        deadline = time.monotonic() + BOUND
-        for w in workers:
-            w.join(max(deadline - time.monotonic(), 0))
-        elapsed = time.perf_counter() - start
-        hung = any(w.is_alive() for w in workers)
+        elapsed, hung = _race(caller, threads)
         if not hung:
             bg.stop()
             conn.close()
