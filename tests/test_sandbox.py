@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 
 from kata import engine, registry, trees
-from kata.sandbox import session
+from kata.sandbox import SUPPORTED
 from tests.catalogue import mistakes
 
 SANDBOX = ("--sandbox",)
-TOPICS = [topic for topic in registry.names() if topic in session.SUPPORTED]
+TOPICS = [topic for topic in registry.names() if topic in SUPPORTED]
 CASES = [(topic, mistake) for topic in TOPICS for mistake in mistakes(topic)]
 
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself

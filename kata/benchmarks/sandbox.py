@@ -5,13 +5,13 @@ import argparse
 import time
 
 from kata import engine, registry, trees
-from kata.sandbox import containment, session
+from kata.sandbox import SUPPORTED, containment
 
 GOAL = 1.5  # what the sandbox may cost at most, as a multiple of the in-process time
 
 
 def main(argv: list[str]) -> int:
-    supported = [topic for topic in registry.names() if topic in session.SUPPORTED]
+    supported = [topic for topic in registry.names() if topic in SUPPORTED]
     parser = argparse.ArgumentParser(prog="kata bench sandbox", description=__doc__)
     parser.add_argument("topics", nargs="*", default=supported, help="topics to time (default: all supported)")
     parser.add_argument("--repeat", type=int, default=3, help="runs per mode; the best is shown (default 3)")

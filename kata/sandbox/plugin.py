@@ -15,7 +15,7 @@ import time
 import pytest
 
 from kata import registry
-from kata.sandbox import session
+from kata.sandbox import SUPPORTED, session
 
 GRACE = 1.0  # a thread finishing its last lines, a child not yet reaped
 _BEFORE = pytest.StashKey[tuple]()
@@ -42,9 +42,9 @@ class SandboxPlugin:
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items) -> None:
         topics = {self._topic_of(item) for item in items} - {None}
-        unsupported = sorted(topics - session.SUPPORTED)
+        unsupported = sorted(topics - SUPPORTED)
         if unsupported:
-            supported = ", ".join(name for name in registry.names() if name in session.SUPPORTED)
+            supported = ", ".join(name for name in registry.names() if name in SUPPORTED)
             raise pytest.UsageError(
                 f"--sandbox does not support the topic(s) {', '.join(unsupported)} yet "
                 f"(supported: {supported}); run them without --sandbox")

@@ -22,7 +22,7 @@ import psutil
 import Pyro5.api
 
 from kata import bounds, seam, trees
-from kata.sandbox import SUPPORTED, bridge, containment, wire  # noqa: F401 (SUPPORTED: kept here for callers)
+from kata.sandbox import bridge, containment, wire
 
 REPORT_TOKEN = "thread-exceptions"
 SANDBOX_MODULE = "kata.sandbox.process"
