@@ -318,14 +318,10 @@ def test_every_job_runs_once_in_its_own_thread_named_after_it(semaphores):
 @pytest.mark.task(4)
 def test_a_bounded_semaphore_raises_on_an_extra_release_and_changes_nothing(semaphores, spy):
     semaphore = spied(semaphores, spy, 2, kind="BoundedSemaphore")
-    try:
+    with raises(ValueError, "BoundedSemaphore(2).release() with both places free",
+                "that is a plain Semaphore where a BoundedSemaphore was needed: check value + n against the "
+                "initial value before adding"):
         semaphore.release()
-    except ValueError:
-        pass
-    else:
-        pytest.fail("BoundedSemaphore(2).release() with both places free returned normally; expected "
-                    "ValueError — that is a plain Semaphore where a BoundedSemaphore was needed: check "
-                    "value + n against the initial value before adding", pytrace=False)
     free = take_all(semaphore, 3, spy)
     assert free == 2, (
         f"after the refused release() a BoundedSemaphore(2) gave out {free} places; expected 2: raise before "
@@ -352,14 +348,10 @@ def test_a_bounded_semaphore_refuses_a_release_n_that_would_pass_its_bound(semap
     semaphore = spied(semaphores, spy, 3, kind="BoundedSemaphore")
     semaphore.acquire()
     semaphore.acquire()
-    try:
+    with raises(ValueError, "release(3) on a BoundedSemaphore(3) with 1 place free (2 taken)",
+                "it would make 4 places: a bound can be passed from below — check value + n against the "
+                "initial value, not only whether it is full already"):
         semaphore.release(3)
-    except ValueError:
-        pass
-    else:
-        pytest.fail("BoundedSemaphore(3) with 1 place free (2 taken) accepted release(3), which makes 4 places: "
-                    "a bound can be passed from below — check value + n against the initial value, not only "
-                    "whether it is full already", pytrace=False)
     free = take_all(semaphore, 3, spy)
     assert free == 1, (
         f"after the refused release(3) a BoundedSemaphore(3) with 2 taken gave out {free} places; expected 1: "
