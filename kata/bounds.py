@@ -9,6 +9,11 @@ thread for a long time, and a test must never fail a correct solution.
 # a worker to arrive): long enough that only a hang reaches it.
 HANG = 10.0
 
+# How long a child the test holds at a gate waits before it leaves on its own:
+# only so that nothing outlives a test killed before its cleanup. Under spawn
+# on a loaded machine the child may still be starting when the test looks.
+HELD = 3 * HANG
+
 # Waiting for workers to meet at a rendezvous: only serial (wrong) code
 # reaches it, and every mistake in the catalogue pays it, so keep it moderate.
 OVERLAP = 5.0

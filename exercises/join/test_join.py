@@ -282,8 +282,7 @@ def test_a_bounded_wait_gives_up_on_a_process_still_running(join, mp_context):
         check_bounded_wait(join, WatchedWorker(process, gate), bounds.BRIEF, finishes=False, kind="process")
         assert process.is_alive(), "the child ended while it should have been held at the gate"
     finally:
-        gate.set()
-        process.join(bounds.HANG)
+        join_support.release(process, gate)
 
 
 @pytest.mark.task(3)
@@ -296,5 +295,4 @@ def test_a_bounded_wait_sees_a_process_that_finishes_during_it(join, mp_context)
                            finishes=True, kind="process")
         assert process.exitcode == 0, f"the child's exit code was {process.exitcode!r}; expected 0"
     finally:
-        gate.set()
-        process.join(bounds.HANG)
+        join_support.release(process, gate)

@@ -51,7 +51,21 @@ def note_arguments(label, folder, *rest) -> None:
 
 def wait_at_gate(gate) -> None:
     """Stay alive until the test opens the gate (bounded, so nothing outlives a broken test)."""
-    gate.wait(bounds.HANG)
+    gate.wait(bounds.HELD)
+
+
+def release(process, gate) -> None:
+    """Open the gate, then make sure the held child is gone and reaped.
+
+    The verdict is already made, so the child need not leave on its own: under
+    spawn on a loaded machine it may still be starting when the gate opens, and
+    waiting for it would only turn slowness into a leak. The gate opens first,
+    never after the kill (set() waits for the waiters it wakes).
+    """
+    gate.set()
+    if process.exitcode is None:
+        process.kill()
+    process.join(bounds.HELD)
 
 
 def read_notes(folder) -> dict[str, dict]:
@@ -94,7 +108,7 @@ class WatchedWorker:
             self.gate.set()
             # The gate is open, so the worker ends during this wait, as the test promised: wait for that
             # whatever timeout was asked (a child on a loaded machine may still be starting up).
-            self.worker.join(3 * bounds.HANG)
+            self.worker.join(bounds.HELD)
         else:
             self.worker.join(timeout)
 
@@ -150,7 +164,7 @@ class JoinGate:
         """In a worker: wait until this thread has been joined, or the test releases everybody."""
         me = threading.current_thread()
         with self._changed:
-            self._changed.wait_for(lambda: me in self.joined or self._released, timeout=3 * bounds.HANG)
+            self._changed.wait_for(lambda: me in self.joined or self._released, timeout=bounds.HELD)
 
     def release(self) -> None:
         with self._changed:
@@ -160,5 +174,5 @@ class JoinGate:
 
 def note_when_released(label, gates, folder) -> None:
     """In a child: wait until the test opens this label's gate (it does so when the child is joined); note it."""
-    gates[label].wait(3 * bounds.HANG)
+    gates[label].wait(bounds.HELD)
     _write_note(folder, label, {"pid": os.getpid()})
