@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from kata import bounds, stall
+from kata import bounds, caller, stall
 
 # A thread that polls is_set() this many times while nobody set the event is
 # busy-waiting: a correct waiter calls it once or twice, then blocks in wait().
@@ -254,7 +254,7 @@ class GateEvent(_Watched):
         self.opened = False
         self.waiting = 0
         self.timeouts: list = []
-        self.waiters: list[threading.Thread] = []  # the thread of each wait() call
+        self.waiters: list[int] = []  # the thread of each wait() call, by ident (kata.caller: the same in both modes)
 
     def is_set(self) -> bool:
         return self.flag
@@ -276,7 +276,7 @@ class GateEvent(_Watched):
     def wait(self, timeout=None) -> bool:
         with self._state:
             self.timeouts.append(timeout)
-            self.waiters.append(threading.current_thread())
+            self.waiters.append(caller.ident())
             self.waiting += 1
             self._state.notify_all()
             try:
