@@ -42,7 +42,7 @@ class _Watched:
 class ConditionSpy(_Watched):
     """A condition factory whose conditions report waits and notifications.
 
-    The conditions are real (they use a real RLock and really block); the spy
+    The conditions are real (they use a reentrant lock, kata.caller.RLock, and really block); the spy
     counts the threads inside wait() and records every notify call.
     """
 
@@ -88,7 +88,9 @@ class ConditionSpy(_Watched):
 
 class SpiedCondition(threading.Condition):
     def __init__(self, spy: ConditionSpy, lock=None) -> None:
-        super().__init__(lock)
+        # Reentrant for the calling thread as kata.caller tells it: a test that holds the condition while
+        # the code under test (in the sandbox, served by another judge thread) takes it too re-enters it.
+        super().__init__(caller.RLock() if lock is None else lock)
         self._spy = spy
 
     def wait(self, timeout=None):
