@@ -53,9 +53,65 @@ def daemon() -> bool:
 
 
 def thread_key():
-    """Something that tells the calling thread apart from every other, for as long as it is kept."""
-    identity = _identity()
-    return ("thread", identity[2], identity[3]) if identity else threading.current_thread()
+    """Something that tells the calling thread apart from every other, for as long as it is kept.
+
+    A judge thread and the judge thread that serves a call made on its behalf
+    (it called into the sandbox, the sandbox called back) have the same key.
+    """
+    return ("thread", pid(), serial())
+
+
+class RLock:
+    """A reentrant lock whose owner is the calling thread as this module tells it.
+
+    In one process it behaves as threading.RLock. Under ``--sandbox`` a test
+    thread that holds it and calls into the code under test, which calls back
+    and takes it again, re-enters it, as one thread would in one process,
+    although another judge thread serves the call back. It has what
+    threading.Condition asks of a lock (``_is_owned``, ``_release_save``,
+    ``_acquire_restore``).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner = None
+        self._count = 0
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        me = thread_key()
+        if self._owner == me:
+            self._count += 1
+            return True
+        if not self._lock.acquire(blocking, timeout):
+            return False
+        self._owner, self._count = me, 1
+        return True
+
+    __enter__ = acquire
+
+    def release(self) -> None:
+        if self._owner != thread_key():
+            raise RuntimeError("cannot release un-acquired lock")
+        self._count -= 1
+        if not self._count:
+            self._owner = None
+            self._lock.release()
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    def _is_owned(self) -> bool:
+        return self._owner == thread_key()
+
+    def _release_save(self):
+        state = (self._owner, self._count)
+        self._owner, self._count = None, 0
+        self._lock.release()
+        return state
+
+    def _acquire_restore(self, state) -> None:
+        self._lock.acquire()
+        self._owner, self._count = state
 
 
 def live_thread_names() -> list[str]:

@@ -45,22 +45,38 @@ def leaking_tree(root: Path, name: str, code: str) -> Path:
     return module.parent.parent
 
 
+def _wanted(items) -> tuple[set, bool]:
+    """The topics and mistakes the selected tests of this file ask about, and whether a leak test is selected."""
+    wanted, leaks = set(), False
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "sandbox_runs" not in getattr(item, "fixturenames", ()):
+            continue
+        leaks |= "leak" in params
+        topic, mistake = params.get("topic"), params.get("mistake")
+        wanted |= {topic, (topic, getattr(mistake, "name", None))} if topic else set()
+    return wanted, leaks
+
+
 @pytest.fixture(scope="module")
-def sandbox_runs(tmp_path_factory):
-    """Every run this file needs, in both modes, started together on a pool as wide as the machine."""
+def sandbox_runs(tmp_path_factory, request):
+    """The runs the selected tests need, in both modes, started together on a pool as wide as the machine."""
+    wanted, leaks = _wanted(request.session.items)
     scratch = tmp_path_factory.mktemp("sandbox-mistakes")
     pool = ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 2), thread_name_prefix="sandbox-check")
     futures = {}
     for topic, mistake in CASES:
+        if (topic, mistake.name) not in wanted:
+            continue
         tree = mistake.build(topic, trees.module_path(trees.SOLUTIONS, topic), Path(scratch))
         for mode, extra in (("in-process", ()), ("sandbox", SANDBOX)):
             futures[(mode, topic, mistake.name)] = pool.submit(
                 engine.run_topic, topic, tree, start_method=mistake.start_method, extra_args=extra)
-    for index, (leak, code) in enumerate(LEAKS.items()):
+    for index, (leak, code) in enumerate(LEAKS.items() if leaks else ()):
         tree = leaking_tree(Path(scratch), f"leak-{index}", code)
         futures[("in-process", "leak", leak)] = pool.submit(engine.run_topic, "locks", tree)
         futures[("sandbox", "leak", leak)] = pool.submit(engine.run_topic, "locks", tree, extra_args=SANDBOX)
-    for topic in TOPICS:
+    for topic in [topic for topic in TOPICS if topic in wanted]:
         futures[("sandbox", topic, "solutions")] = pool.submit(engine.run_topic, topic, trees.SOLUTIONS,
                                                                extra_args=SANDBOX)
         futures[("sandbox", topic, "stubs")] = pool.submit(engine.run_topic, topic, trees.EXERCISES,

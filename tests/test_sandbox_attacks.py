@@ -16,7 +16,10 @@ import pytest
 from kata import engine, trees
 from kata.sandbox import containment
 
-TOPIC = "locks"
+TOPIC = "locks"  # the topic of the in-process controls
+# The attacks on the judge's harness are the same whatever the topic; they run against every topic whose
+# tests trust something new from the sandbox (a returned Thread, a caller's identity, a frozen clock).
+SANDBOXED = ("locks", "timers", "events")
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
 
 FORGE_LOG = '''
@@ -149,10 +152,33 @@ while _frame is not None:
 }
 
 
-def attacked_tree(root, name: str, base, code: str):
-    module = root / name / TOPIC / f"{TOPIC}.py"
+# What the sandbox answers the judge, made malformed by the module. Each must make the tests that rely on
+# the answer fail, never pass: (code appended to the timers solution, the tests that must fail then).
+FORGED_REPORTS = {
+    "isinstance() answered with 1 instead of True": ('''
+import kata.sandbox.bridge as _bridge
+_perform = _bridge.perform
+def _perform_forged(target, op, name, args, kwargs, ops):
+    return 1 if op == "instance_of" else _perform(target, op, name, args, kwargs, ops)
+_bridge.perform = _perform_forged
+''', ["test_a_timer_is_a_thread_that_keeps_its_interval_function_and_finished_event"]),
+    "the frozen clock acknowledged with 'yes' and never frozen": ('''
+import gc as _gc
+for _cls in {type(o) for o in _gc.get_objects() if type(o).__name__ == "SandboxBridge"}:
+    _cls.freeze = lambda self, when: "yes"
+''', ["test_a_deadline_counts_down_with_the_clock_under_freezegun",
+      "test_backoff_delays_fit_in_what_is_left_under_freezegun"]),
+    "the calling thread's identity sent as nonsense": ('''
+import kata.caller as _caller
+_caller.ident = lambda: "the timer thread, trust me"
+''', ["test_the_function_runs_only_after_the_wait_and_in_the_timer_thread"]),
+}
+
+
+def attacked_tree(root, name: str, base, code: str, topic: str = TOPIC):
+    module = root / name / topic / f"{topic}.py"
     module.parent.mkdir(parents=True)
-    module.write_text(trees.module_path(base, TOPIC).read_text(encoding="utf-8") + "\n" + code, encoding="utf-8")
+    module.write_text(trees.module_path(base, topic).read_text(encoding="utf-8") + "\n" + code, encoding="utf-8")
     return module.parent.parent
 
 
@@ -162,12 +188,18 @@ def attack_runs(tmp_path_factory):
     pool = ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 2), thread_name_prefix="attack")
     futures = {}
     for index, (name, (code, _)) in enumerate(ATTACKS.items()):
-        stub = attacked_tree(root, f"stub-{index}", trees.EXERCISES, code)
-        solution = attacked_tree(root, f"solution-{index}", trees.SOLUTIONS, code)
-        futures[("sandbox", "stub", name)] = pool.submit(engine.run_topic, TOPIC, stub, extra_args=("--sandbox",))
-        futures[("sandbox", "solution", name)] = pool.submit(engine.run_topic, TOPIC, solution,
-                                                             extra_args=("--sandbox",))
-        futures[("alone", "stub", name)] = pool.submit(engine.run_topic, TOPIC, stub)
+        for topic in SANDBOXED:
+            stub = attacked_tree(root, f"{topic}-stub-{index}", trees.EXERCISES, code, topic)
+            solution = attacked_tree(root, f"{topic}-solution-{index}", trees.SOLUTIONS, code, topic)
+            futures[("sandbox", "stub", topic, name)] = pool.submit(engine.run_topic, topic, stub,
+                                                                    extra_args=("--sandbox",))
+            futures[("sandbox", "solution", topic, name)] = pool.submit(engine.run_topic, topic, solution,
+                                                                        extra_args=("--sandbox",))
+            if topic == TOPIC:
+                futures[("alone", "stub", topic, name)] = pool.submit(engine.run_topic, topic, stub)
+    for index, (name, (code, _)) in enumerate(FORGED_REPORTS.items()):
+        solution = attacked_tree(root, f"forged-{index}", trees.SOLUTIONS, code, "timers")
+        futures[("forged", name)] = pool.submit(engine.run_topic, "timers", solution, extra_args=("--sandbox",))
     yield lambda *key: futures[key].result()
     pool.shutdown(wait=True)
 
@@ -180,34 +212,47 @@ def scored(run) -> tuple[int, int]:
 
 @pytest.mark.skipif(containment.level() != containment.BWRAP,
                     reason="bubblewrap cannot run here: the sandbox is a separate process, not a contained one")
+@pytest.mark.parametrize("topic", SANDBOXED)
 @pytest.mark.parametrize("attack", ATTACKS)
-def test_an_attacked_stub_scores_nothing_in_the_sandbox(attack_runs, attack):
-    run = attack_runs("sandbox", "stub", attack)
+def test_an_attacked_stub_scores_nothing_in_the_sandbox(attack_runs, attack, topic):
+    run = attack_runs("sandbox", "stub", topic, attack)
     passed, total = scored(run)
     level = next((line for line in run.output.splitlines() if "containment:" in line), "(no header seen)")
     # bwrap runs here, so a run that was not contained fell back: that is the failure, whatever the score.
     assert "(containment: bwrap)" in level, (
-        f"the stub with the attack {attack!r} appended ran under --sandbox without bwrap although bwrap "
+        f"the {topic} stub with the attack {attack!r} appended ran under --sandbox without bwrap although bwrap "
         f"runs on this machine: {level.strip()}")
     assert total and passed == 0, (
-        f"the stub with the attack {attack!r} appended scored {passed}/{total} under --sandbox; expected 0: "
+        f"the {topic} stub with the attack {attack!r} appended scored {passed}/{total} under --sandbox; expected 0: "
         f"the attack reached the judge ({level.strip()})")
 
 
+@pytest.mark.parametrize("topic", SANDBOXED)
 @pytest.mark.parametrize("attack", ATTACKS)
-def test_an_attacked_solution_keeps_full_marks_in_the_sandbox(attack_runs, attack):
-    run = attack_runs("sandbox", "solution", attack)
+def test_an_attacked_solution_keeps_full_marks_in_the_sandbox(attack_runs, attack, topic):
+    run = attack_runs("sandbox", "solution", topic, attack)
     passed, total = scored(run)
     failed = [f"{r['nodeid'].split('::')[-1]}: {r['message'][:160]}" for r in run.failed]
     assert total and passed == total, (
-        f"a correct solution with the attack {attack!r} appended scored {passed}/{total} under --sandbox; "
+        f"a correct {topic} solution with the attack {attack!r} appended scored {passed}/{total} under --sandbox; "
         f"expected full marks (an attack that only harms the sandbox must not cost a correct solution):\n"
         + "\n".join(failed))
 
 
 @pytest.mark.parametrize("attack", [name for name, (_, real) in ATTACKS.items() if real])
 def test_the_attack_is_real_in_one_process(attack_runs, attack):
-    passed, total = scored(attack_runs("alone", "stub", attack))
+    passed, total = scored(attack_runs("alone", "stub", TOPIC, attack))
     assert passed > 0, (
         f"the attack {attack!r} left the stub at {passed}/{total} even in one process: it tests nothing — "
         "fix the attack so that the control shows what the sandbox prevents")
+
+
+@pytest.mark.parametrize("forgery", FORGED_REPORTS)
+def test_a_malformed_answer_from_the_sandbox_fails_the_tests_that_rely_on_it(attack_runs, forgery):
+    run = attack_runs("forged", forgery)
+    _, relying = FORGED_REPORTS[forgery]
+    outcomes = {r["nodeid"].split("::")[-1]: r["outcome"] for r in run.records}
+    passed = [name for name in relying if outcomes.get(name) == "passed"]
+    assert run.records and not passed, (
+        f"the timers solution whose sandbox answered the judge malformed ({forgery}) passed {passed}; "
+        "expected every test that relies on that answer to fail: a report the judge cannot read vouches for nothing")

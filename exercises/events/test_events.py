@@ -9,9 +9,9 @@ that freezegun stops and moves.
 import threading
 
 import pytest
-from freezegun import freeze_time
 
-from kata import bounds
+from kata import bounds, caller
+from kata.boundary import frozen_time, is_a
 from kata.seam import topic_fixture
 from kata.support.events import ConditionSpy, EventSpy, FakeClock, ScriptedEvent, SteppingStop
 from kata.workers import Worker, run_bounded
@@ -168,7 +168,7 @@ def cars_through(events, green):
 
     def cross(name):
         with lock:
-            crossed.append((name, threading.current_thread()))
+            crossed.append((name, caller.thread_name(), caller.thread_key()))
         green.poke()
 
     threads = run_bounded(events.start_cars, CARS, green, cross,
@@ -176,7 +176,7 @@ def cars_through(events, green):
                           hint=": did it join the cars before returning? They wait for green, which nobody can "
                                "set until start_cars() has returned — start every car and return the threads")
     assert isinstance(threads, list) and len(threads) == len(CARS) and all(
-        isinstance(t, threading.Thread) for t in threads), (
+        is_a(t, threading.Thread) for t in threads), (
         f"start_cars({CARS}, ...) returned {threads!r}; expected a list of {len(CARS)} started threads")
     unstarted = [t.name for t in threads if t.ident is None]
     assert not unstarted, (
@@ -212,7 +212,7 @@ def test_cars_wait_while_red_and_all_cross_on_green(events):
         green.set()
         stuck = join_all(threads)
     assert not stuck, f"cars {stuck} were still waiting {bounds.HANG:g} s after the light turned green"
-    names = sorted(name for name, _ in crossed)
+    names = sorted(name for name, _, _ in crossed)
     assert names == sorted(CARS), (
         f"after green, the cars that crossed were {names}; expected each car once: {sorted(CARS)}")
 
@@ -224,10 +224,10 @@ def test_each_car_drives_in_its_own_thread_named_after_it(events):
     threads, crossed = cars_through(events, green)
     stuck = join_all(threads)
     assert not stuck, f"cars {stuck} did not cross within {bounds.HANG:g} s of a green light"
-    wrong = {name: thread.name for name, thread in crossed if thread.name != name}
+    wrong = {name: thread_name for name, thread_name, _ in crossed if thread_name != name}
     assert not wrong, (f"car -> thread it crossed in: {wrong}; expected each car in a thread named after it: "
                        "threading.Thread(target=..., args=(name,), name=name)")
-    threads_used = {thread for _, thread in crossed}
+    threads_used = {thread for _, _, thread in crossed}
     assert len(threads_used) == len(CARS), (
         f"{len(CARS)} cars crossed in {len(threads_used)} threads; expected one thread per car")
 
@@ -354,7 +354,7 @@ def test_seconds_to_change_counts_down_to_the_next_colour(events, elapsed, expec
 
 @pytest.mark.task(4)
 def test_the_schedule_follows_its_clock_under_freezegun(events):
-    with freeze_time("2024-05-01 08:00:00") as frozen:
+    with frozen_time("2024-05-01 08:00:00") as frozen:
         schedule = events.LightSchedule(red=10, green=20)
         seen = [schedule.state()]
         for step in (9.5, 0.5, 19.5, 0.5, 10):

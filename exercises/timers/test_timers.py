@@ -10,9 +10,9 @@ FakeClock; deadlines and back-off plans are arithmetic under freezegun.
 import threading
 
 import pytest
-from freezegun import freeze_time
 
-from kata import bounds
+from kata import bounds, caller
+from kata.boundary import frozen_time, is_a
 from kata.seam import topic_fixture
 from kata.support.events import FakeClock, GateEvent, SteppingStop
 from kata.workers import Worker
@@ -21,7 +21,7 @@ timers = topic_fixture("timers")
 
 
 class Calls:
-    """A function for a timer to call: records each call and the thread it ran in."""
+    """A function for a timer to call: records each call and the thread it ran in (its name and ident)."""
 
     def __init__(self, gate=None, after=None):
         self.calls = []
@@ -31,7 +31,7 @@ class Calls:
 
     def __call__(self, *args, **kwargs):
         with self._lock:
-            self.calls.append((args, kwargs, threading.current_thread()))
+            self.calls.append((args, kwargs, (caller.thread_name(), caller.ident())))
             count = len(self.calls)
         if self._gate is not None:
             self._gate.poke()
@@ -52,7 +52,7 @@ def gated_timer(timers, calls, interval=0.05, args=None, kwargs=None):
 
 def start_and_see_it_wait(timer, gate, calls, interval):
     """start() from a caller thread; return once the timer sits in finished.wait(), or fail."""
-    caller = Worker(timer.start, name="caller").start()
+    starter = Worker(timer.start, name="caller").start()
     gate.wait_until(lambda: gate.waiting or len(calls))
     if len(calls):
         pytest.fail(f"Timer({interval}, f) called f before its wait was over (the test had not yet let the "
@@ -62,15 +62,15 @@ def start_and_see_it_wait(timer, gate, calls, interval):
     if not gate.waiting:
         pytest.fail(f"{bounds.HANG:g} s after start(), the timer had neither called f nor begun "
                     "self.finished.wait(self.interval): wait on the timer's finished Event", pytrace=False)
-    if gate.waiters[0] is caller.thread:
+    if gate.waiters[0] == starter.thread.ident:
         pytest.fail("the timer waited in the thread that called start(), so start() blocked its caller: "
                     "override run(), not start() — Thread.start() runs run() in the new thread",
                     pytrace=False)
     assert gate.timeouts[0] == interval, (
         f"Timer({interval}, f) waited with self.finished.wait({gate.timeouts[0]!r}); expected the interval, "
         f"{interval}")
-    assert caller.finished(), f"start() had not returned {bounds.HANG:g} s later; it must return at once"
-    caller.outcome()
+    assert starter.finished(), f"start() had not returned {bounds.HANG:g} s later; it must return at once"
+    starter.outcome()
 
 
 def joined(timer):
@@ -92,7 +92,7 @@ def test_a_timer_is_a_thread_that_keeps_its_interval_function_and_finished_event
         pytest.fail(f"Timer(2.5, f).name raised {type(exc).__name__}: {exc}. A Thread subclass that defines "
                     "__init__ must call super().__init__() first, so that threading.Thread can set itself up",
                     pytrace=False)
-    assert isinstance(timer, threading.Thread), (
+    assert is_a(timer, threading.Thread), (
         f"Timer(...) made a {type(timer).__name__}; expected a threading.Thread subclass: "
         "class Timer(threading.Thread), with super().__init__() in __init__")
     assert timer.interval == 2.5 and timer.function is f, (
@@ -113,9 +113,9 @@ def test_the_function_runs_only_after_the_wait_and_in_the_timer_thread(timers):
     gate.time_up()
     assert joined(timer), f"the timer thread was still running {bounds.HANG:g} s after its wait ended"
     assert len(calls) == 1, f"after its wait ran out the timer called f {len(calls)} times; expected once"
-    (_, _, thread), = calls.calls
-    assert thread is timer, (
-        f"f ran in thread {thread.name!r}; expected the timer's own thread ({timer.name!r}): call it from run()")
+    (_, _, (name, ident)), = calls.calls
+    assert ident == timer.ident, (
+        f"f ran in thread {name!r}; expected the timer's own thread ({timer.name!r}): call it from run()")
     assert gate.is_set(), (
         "the timer called f and its thread ended, but self.finished was never set: set it as run() ends, "
         "as threading.Timer does, so that finished tells anyone who waits on it that the timer is done")
@@ -267,7 +267,7 @@ def test_cancel_while_a_repeating_timer_waits_stops_it(timers):
 
 @pytest.mark.task(4)
 def test_a_deadline_counts_down_with_the_clock_under_freezegun(timers):
-    with freeze_time("2024-05-01 08:00:00") as frozen:
+    with frozen_time("2024-05-01 08:00:00") as frozen:
         deadline = timers.Deadline(2.0)
         seen = [(deadline.remaining(), deadline.expired())]
         for step in (1.5, 0.5, 1.0):
@@ -317,7 +317,7 @@ def test_backoff_delays_grow_by_the_factor_up_to_the_cap(timers):
 
 @pytest.mark.task(4)
 def test_backoff_delays_fit_in_what_is_left_under_freezegun(timers):
-    with freeze_time("2024-05-01 08:00:00") as frozen:
+    with frozen_time("2024-05-01 08:00:00") as frozen:
         deadline = timers.Deadline(20.0)
         frozen.tick(12.0)
         later = timers.backoff_delays(1.0, 2.0, 5.0, deadline)

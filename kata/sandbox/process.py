@@ -27,6 +27,30 @@ class SandboxBridge(bridge.Bridge):
         super().__init__(*args, **kwargs)
         self._seen_joins: list = []  # the frames of the join() calls reported during this test
         self._seen_lock = threading.Lock()
+        self._frozen = None  # freezegun's freezer while a test holds the module's clock still
+
+    def freeze(self, when: str) -> bool:
+        """Stop the clock the module reads at ``when`` (freezegun, as a test in one process does)."""
+        from freezegun import freeze_time
+
+        self.unfreeze()
+        # Nothing is ignored beyond freezegun's defaults: it tells real from frozen callers by the modules on
+        # the stack, and the bridge and Pyro5 are on the stack of every call into the module.
+        self._frozen = freeze_time(str(when))
+        self._factory = self._frozen.start()
+        return True
+
+    def tick(self, seconds: float) -> bool:
+        if self._frozen is None:
+            raise RuntimeError("the clock is not frozen")
+        self._factory.tick(float(seconds))
+        return True
+
+    def unfreeze(self) -> bool:
+        if self._frozen is not None:
+            frozen, self._frozen = self._frozen, None
+            frozen.stop()
+        return True
 
     def load(self, topic: str):
         """The topic's module as a token, or the seam's message on why it cannot be imported."""
@@ -47,6 +71,7 @@ class SandboxBridge(bridge.Bridge):
     def reset(self) -> None:
         """Forget every object the last test was handed; the modules stay loaded."""
         self._registry.clear()
+        self.unfreeze()
         with self._seen_lock:
             self._seen_joins.clear()
 

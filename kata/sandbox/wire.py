@@ -14,12 +14,22 @@ from __future__ import annotations
 import base64
 import builtins
 import math
+import queue
+import threading
 
 SCALARS = (type(None), bool, int, str)
 
 
 class RemoteError(Exception):
     """An exception raised on the other side whose type is not a builtin one."""
+
+
+# The standard library's own exceptions that a topic's API raises (queue.Get on an empty queue, a broken
+# barrier): they cross under their dotted name and arrive as the very class, so ``except queue.Empty``
+# catches them as in one process. Any other type becomes a RemoteError.
+STDLIB_ERRORS = {f"{kind.__module__}.{kind.__qualname__}": kind
+                 for kind in (queue.Empty, queue.Full, queue.ShutDown if hasattr(queue, "ShutDown") else None,
+                              threading.BrokenBarrierError) if kind is not None}
 
 
 def encode(value, export, home):
@@ -96,7 +106,9 @@ def encode_error(exc: BaseException) -> list:
         message = str(exc)
     except Exception:  # a message that cannot be formatted is still an error
         message = f"<{kind.__name__} whose message could not be read>"
-    return [base.__name__, kind.__name__, message if type(message) is str else ""]
+    dotted = f"{kind.__module__}.{kind.__qualname__}"
+    name = dotted if STDLIB_ERRORS.get(dotted) is kind else kind.__name__
+    return [base.__name__, name, message if type(message) is str else ""]
 
 
 _error_types: dict[tuple[str, str], type] = {}
@@ -111,6 +123,8 @@ def decode_error(node) -> BaseException:
         base = Exception
     if name == base.__name__:
         return base(message)
+    if name in STDLIB_ERRORS:
+        return STDLIB_ERRORS[name](message)
     # Not a builtin: a kata RemoteError that still is an instance of the builtin it derives from,
     # so ``except ValueError`` catches a student's ValueError subclass, as it would in one process.
     kind = _error_types.get((base_name, name))

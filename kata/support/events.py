@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from kata import bounds, stall
+from kata import bounds, caller, stall
 
 # A thread that polls is_set() this many times while nobody set the event is
 # busy-waiting: a correct waiter calls it once or twice, then blocks in wait().
@@ -42,7 +42,7 @@ class _Watched:
 class ConditionSpy(_Watched):
     """A condition factory whose conditions report waits and notifications.
 
-    The conditions are real (they use a real RLock and really block); the spy
+    The conditions are real (they use a reentrant lock, kata.caller.RLock, and really block); the spy
     counts the threads inside wait() and records every notify call.
     """
 
@@ -88,7 +88,9 @@ class ConditionSpy(_Watched):
 
 class SpiedCondition(threading.Condition):
     def __init__(self, spy: ConditionSpy, lock=None) -> None:
-        super().__init__(lock)
+        # Reentrant for the calling thread as kata.caller tells it: a test that holds the condition while
+        # the code under test (in the sandbox, served by another judge thread) takes it too re-enters it.
+        super().__init__(caller.RLock() if lock is None else lock)
         self._spy = spy
 
     def wait(self, timeout=None):
@@ -254,7 +256,7 @@ class GateEvent(_Watched):
         self.opened = False
         self.waiting = 0
         self.timeouts: list = []
-        self.waiters: list[threading.Thread] = []  # the thread of each wait() call
+        self.waiters: list[int] = []  # the thread of each wait() call, by ident (kata.caller: the same in both modes)
 
     def is_set(self) -> bool:
         return self.flag
@@ -276,7 +278,7 @@ class GateEvent(_Watched):
     def wait(self, timeout=None) -> bool:
         with self._state:
             self.timeouts.append(timeout)
-            self.waiters.append(threading.current_thread())
+            self.waiters.append(caller.ident())
             self.waiting += 1
             self._state.notify_all()
             try:

@@ -1,0 +1,63 @@
+"""What a test asks of the code under test's objects and clock, the same in one process and under --sandbox.
+
+In one process these are plain ``isinstance`` and freezegun. Under ``--sandbox``
+the object lives in the sandbox and so does the clock the module reads: the
+question is asked there, and only a strict True counts as a yes (anything
+else the sandbox answers makes the test fail, never pass).
+"""
+from __future__ import annotations
+
+import contextlib
+import sys
+
+
+def _sandbox_session():
+    session = sys.modules.get("kata.sandbox.session")  # imported only by --sandbox
+    return session if session is not None and session.enabled() else None
+
+
+def is_a(obj, cls: type) -> bool:
+    """isinstance(obj, cls); for an object in the sandbox, asked of the sandbox's own class of that name."""
+    bridge = sys.modules.get("kata.sandbox.bridge")
+    if bridge is None or not isinstance(obj, bridge.RemoteObject):
+        return isinstance(obj, cls)
+    answer = obj._kata_invoke("instance_of", f"{cls.__module__}.{cls.__qualname__}")
+    if type(answer) is not bool:
+        raise bridge.SandboxObjectError(f"the sandbox answered {type(answer).__name__} to isinstance(), "
+                                        "not True or False")
+    return answer
+
+
+class _SandboxFreeze:
+    """The sandbox's frozen clock, moved on by the test as freezegun's is."""
+
+    def __init__(self, sandbox) -> None:
+        self._sandbox = sandbox
+
+    def tick(self, seconds: float) -> None:
+        _expect_done(self._sandbox.peer.call_plain("tick", float(seconds)), "move the frozen clock")
+
+
+def _expect_done(reply, what: str) -> None:
+    if reply is not True:
+        from kata.sandbox import bridge
+
+        raise bridge.SandboxGone(f"the sandbox did not {what} (it answered {type(reply).__name__})")
+
+
+@contextlib.contextmanager
+def frozen_time(when: str):
+    """freezegun's freeze_time(when) for the clock the code under test reads; ``tick(s)`` moves it on."""
+    session = _sandbox_session()
+    if session is None:
+        from freezegun import freeze_time
+
+        with freeze_time(when) as frozen:
+            yield frozen
+        return
+    sandbox = session.current()
+    _expect_done(sandbox.peer.call_plain("freeze", str(when)), "freeze its clock")
+    try:
+        yield _SandboxFreeze(sandbox)
+    finally:
+        sandbox.peer.call_plain("unfreeze")
