@@ -66,6 +66,16 @@ class Occupancy:
         with self._cond:
             return stall.wait_for(self._cond, lambda: predicate(self), timeout, "waits in an occupancy probe")
 
+    def wait_all_left(self, count: int, timeout: float = bounds.HANG) -> bool:
+        """Wait until ``count`` entries were made and nobody is inside; True if so.
+
+        After the call under test returns, a test that looks at what its work
+        recorded waits here first: work that a missing join() left running then
+        ends before the test looks, so what the test sees does not depend on
+        whether those threads happened to finish first.
+        """
+        return self.wait_for(lambda region: region.entries >= count and region.inside == 0, timeout)
+
     def poke(self) -> None:
         """Wake waiters so they look again at state kept outside this probe."""
         with self._cond:

@@ -47,6 +47,34 @@ def not_in_yet(results) -> str:
     return ""
 
 
+class HeldUntilJoined:
+    """Calls run_in_threads() with work that stays inside until its own thread is joined (a JoinGate).
+
+    Trivial work would finish before anyone looks, so a thread left unjoined would
+    pass by luck; held, its result is missing for certain when run_in_threads()
+    returns, and what came back is copied at that moment. Work that runs in the
+    calling thread itself is not held: nobody could join that thread.
+    """
+
+    def __init__(self, gil) -> None:
+        self.gil = gil
+        self.gate = JoinGate()
+        self.caller = None  # the thread that called run_in_threads()
+
+    def hold(self, item) -> None:
+        if threading.current_thread() is not self.caller:
+            self.gate.hold(f"task {item}")
+
+    def run(self, work, items, what="run_in_threads()"):
+        def call():
+            self.caller = threading.current_thread()
+            results = self.gil.run_in_threads(work, items)
+            return list(results) if isinstance(results, list) else results  # as it was when the call returned
+
+        with self.gate.watching(workers=0):  # then let the unjoined go, and wait for them to leave
+            return bounded(call, what=what)
+
+
 def built(word):
     """An equal str that is not the literal's object: what a kind read from a file or a command line is."""
     return "".join(list(word))
@@ -67,6 +95,7 @@ def choose(gil, kind, *args, **kwargs):
 @pytest.mark.task(1)
 def test_waiting_tasks_wait_at_the_same_time_in_threads(gil, timeline):
     meeting = Rendezvous(len(ITEMS))
+    held = HeldUntilJoined(gil)
     others_alive = []
     baseline = threading.active_count() + 1  # the test's threads, plus the helper that calls run_in_threads
 
@@ -74,9 +103,10 @@ def test_waiting_tasks_wait_at_the_same_time_in_threads(gil, timeline):
         others_alive.append(threading.active_count() - baseline)
         with timeline.span(f"task {item}"):
             meeting.meet(f"task {item}")  # waiting, like a download: the GIL is free meanwhile
+        held.hold(item)
         return item * 10
 
-    results = bounded(gil.run_in_threads, wait_for_the_others, list(ITEMS), what="run_in_threads()")
+    results = held.run(wait_for_the_others, list(ITEMS))
     if not meeting.tripped and not_in_yet(results):
         pytest.fail(f"run_in_threads(work, {list(ITEMS)}) returned {results!r} while only {len(meeting.met)} of "
                     f"{len(ITEMS)} tasks had met\n{timeline.render()}\nhint: {not_in_yet(results)[3:]}",
@@ -103,8 +133,9 @@ def test_waiting_tasks_wait_at_the_same_time_in_threads(gil, timeline):
 
 @pytest.mark.task(1)
 def test_results_come_back_in_the_order_of_the_items(gil):
-    # Gates make the last item finish first and the first item last.
+    # Gates make the last item finish first and the first item last; the first is held until joined.
     finished = {item: threading.Event() for item in ITEMS}
+    held = HeldUntilJoined(gil)
     order = []
 
     def work(item):
@@ -113,9 +144,11 @@ def test_results_come_back_in_the_order_of_the_items(gil):
             finished[later].wait(bounds.OVERLAP)
         order.append(item)
         finished[item].set()
+        if item == ITEMS[0]:
+            held.hold(item)
         return f"result of {item}"
 
-    results = bounded(gil.run_in_threads, work, list(ITEMS), what="run_in_threads()")
+    results = held.run(work, list(ITEMS))
     expected = [f"result of {item}" for item in ITEMS]
     assert results == expected, (
         f"the tasks finished in the order {order}; run_in_threads() returned {results!r}; expected {expected!r}"
@@ -125,17 +158,14 @@ def test_results_come_back_in_the_order_of_the_items(gil):
 
 @pytest.mark.task(1)
 def test_each_task_runs_in_a_thread_of_its_own(gil):
-    caller = []
+    held = HeldUntilJoined(gil)
 
     def work(item):
+        held.hold(item)
         return threading.current_thread()  # the Thread object: an ident may be reused once a thread ends
 
-    def call():
-        caller.append(threading.current_thread())
-        return gil.run_in_threads(work, list(ITEMS))
-
-    threads = bounded(call, what="run_in_threads()")
-    assert caller[0] not in threads, (
+    threads = held.run(work, list(ITEMS))
+    assert held.caller not in threads, (
         "a task ran in the thread that called run_in_threads(): run every task in a new thread")
     assert len(set(threads)) == len(ITEMS), (
         f"{len(ITEMS)} tasks ran in {len(set(threads))} threads; expected one thread per item{not_in_yet(threads)}")

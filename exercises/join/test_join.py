@@ -14,7 +14,8 @@ import pytest
 
 from kata import bounds
 from kata.contexts import process_topic_fixture, spy_context_fixture
-from kata.probes import Rendezvous
+from kata.probes import Occupancy, Rendezvous
+from kata.probes_join import JoinGate as UntilJoined
 from kata.support import join as join_support
 from kata.support.join import JoinGate, WatchedWorker
 from kata.workers import run_bounded
@@ -35,23 +36,33 @@ def test_threads_started_together_overlap(join, timeline):
     entered = []  # the threads that began work, in order
     company = {}  # label -> how many workers were alive (itself included) when its work began
 
+    held = UntilJoined()  # each worker, once met, stays until its own thread is joined: none ends by luck
+
     def work(label):
         with lock:
             company[label] = 1 + sum(thread.is_alive() for thread in entered)
             entered.append(threading.current_thread())
         with timeline.span(label):
             meeting.meet(label)
+        if threading.current_thread() is not calling[0]:  # nobody could join the calling thread itself
+            held.hold(label)
 
-    run_bounded(join.run_threads, work, LABELS, timeout=bounds.HANG + bounds.OVERLAP * len(LABELS),
-                what="run_threads()")
-    with lock:
-        still_working = sorted(thread.name for thread in entered if thread.is_alive())
-    if meeting.tripped:
-        return
+    calling = []
+
+    def call():
+        calling.append(threading.current_thread())
+        join.run_threads(work, LABELS)
+
+    with held.watching(workers=0):
+        run_bounded(call, timeout=bounds.HANG + bounds.OVERLAP * len(LABELS), what="run_threads()")
+        with lock:
+            still_working = sorted(thread.name for thread in entered if thread.is_alive())
     picture = f"{timeline.render()}\nhint: start every thread first, then join them all (README, task 1)"
     if still_working:
         pytest.fail(f"run_threads() returned while the threads {still_working} were still working: join every "
                     "thread before returning (all of them, not just the last one)\n" + picture, pytrace=False)
+    if meeting.tripped:
+        return
     if len(company) == len(LABELS) and max(company.values()) == 1:
         pytest.fail(f"{len(LABELS)} threads ran one after another; expected them to overlap — each was the "
                     "only one alive when its work began: did you call join() inside the start loop?\n"
@@ -64,12 +75,15 @@ def test_threads_started_together_overlap(join, timeline):
 def test_each_label_runs_once_in_its_own_named_thread(join):
     lock = threading.Lock()
     seen = []
+    working = Occupancy()
 
     def work(label):
-        with lock:
+        with working, lock:
             seen.append((label, threading.current_thread()))
 
     run_bounded(join.run_threads, work, LABELS, what="run_threads()")
+    # Work a missing join() left running ends before the verdict (that mistake is the next test's).
+    working.wait_all_left(len(LABELS))
     labels = sorted(label for label, _ in seen)
     assert labels == sorted(LABELS), (
         f"run_threads(work, {LABELS}) called work for {labels}; expected each label once")

@@ -12,7 +12,7 @@ import pytest
 
 from kata import bounds, caller
 from kata.expect import raises
-from kata.probes import LockSpy, Rendezvous, SpiedLock, Window
+from kata.probes import LockSpy, Occupancy, Rendezvous, SpiedLock, Window
 from kata.probes_join import JoinGate
 from kata.seam import topic_fixture
 from kata.workers import TrackedWorker, Worker, run_bounded
@@ -108,8 +108,11 @@ def test_the_write_is_done_before_the_lock_is_released(locks):
 
 
 @pytest.mark.task(1)
-def test_an_increment_waits_while_another_is_between_read_and_write(locks, lock_spy):
+def test_an_increment_waits_while_another_is_between_read_and_write(locks):
+    lock_spy = ReleaseWatch()
     counter = locks.Counter(lock_factory=lock_spy.factory)
+    left_behind = []
+    lock_spy.look = lambda: left_behind.append(counter.value)
     window = Window(lock_spy)
     overlapping_calls(counter.increment, counter.increment, window)
     if window.overlapped:
@@ -122,6 +125,11 @@ def test_an_increment_waits_while_another_is_between_read_and_write(locks, lock_
             "a second increment() read the value while the first was still between its read and its "
             "write, although the lock was taken: hold the lock from the read through the write "
             "(is the write, or between(), outside the with-block?)", pytrace=False)
+    # The first increment's release comes before the second can read: what it leaves is certain.
+    assert not left_behind or left_behind[0] == 1, (
+        f"the first of two increments released the lock with value {left_behind[0]!r}; expected 1: the write "
+        "came after the release, so the second increment, waiting at the lock, could read the old value — "
+        "hold the lock from the read through the write (the write goes inside the with-block)")
     assert counter.value == 2, (
         f"two threads each called increment() once; value is {counter.value!r}; expected 2")
 
@@ -181,18 +189,22 @@ def test_run_jobs_returns_only_after_every_thread_has_finished(locks):
 @pytest.mark.task(2)
 def test_jobs_do_their_work_at_the_same_time(locks, lock_spy, timeline):
     meeting = Rendezvous(len(JOBS))
+    working = Occupancy()
     alive_at_start = {}
     lock_held_during_work = []
 
     def work(name):
-        alive_at_start[name] = sum(thread in JOBS for thread in caller.live_thread_names())
-        lock_held_during_work.append(lock_spy.any_held())
-        with timeline.span(name):
-            meeting.meet(name)
+        with working:
+            alive_at_start[name] = sum(thread in JOBS for thread in caller.live_thread_names())
+            lock_held_during_work.append(lock_spy.any_held())
+            with timeline.span(name):
+                meeting.meet(name)
         return name.upper()
 
     run_bounded(locks.run_jobs, JOBS, work, lambda name, result: None, lock_factory=lock_spy.factory,
                 timeout=bounds.HANG + bounds.OVERLAP * len(JOBS), what="run_jobs()")
+    # Work a missing join() left running ends before the verdict (that mistake is the task's first test's).
+    working.wait_all_left(len(JOBS))
     if meeting.tripped:
         return
     if any(lock_held_during_work):
@@ -379,8 +391,11 @@ def test_decrement_counts_down(locks):
 
 
 @pytest.mark.task(5)
-def test_decrement_waits_while_an_increment_is_between_read_and_write(locks, lock_spy):
+def test_decrement_waits_while_an_increment_is_between_read_and_write(locks):
+    lock_spy = ReleaseWatch()
     counter = locks.Counter(lock_factory=lock_spy.factory)
+    left_behind = []
+    lock_spy.look = lambda: left_behind.append(counter.value)
     window = Window(lock_spy)
     overlapping_calls(counter.increment, counter.decrement, window)
     assert lock_spy.locks, f"Counter(lock_factory=f) never called f(): {NO_FACTORY_LOCK}"
@@ -390,4 +405,8 @@ def test_decrement_waits_while_an_increment_is_between_read_and_write(locks, loc
     assert not window.overlapped, (
         "decrement() read the value while increment() was between its read and its write: both must "
         "take the counter's one lock (self._lock) around their whole read-modify-write")
+    assert not left_behind or left_behind[0] == 1, (
+        f"increment() released the lock with value {left_behind[0]!r}; expected 1: the write came after the "
+        "release, so decrement(), waiting at the lock, could read the old value — hold the lock from the read "
+        "through the write (the write goes inside the with-block)")
     assert counter.value == 0, f"one increment() and one decrement() left value at {counter.value!r}; expected 0"

@@ -190,6 +190,28 @@ def test_an_empty_inbox_raises_queue_empty_after_its_timeout(queues):
     assert inbox.qsize() == 2, f"put two items; qsize() is {inbox.qsize()!r}; expected 2"
 
 
+@pytest.mark.task(2)
+def test_get_with_no_arguments_waits_for_an_item(queues):
+    inbox = queues.PriorityInbox()
+    run = block_then_trigger(inbox.get, lambda: inbox.put("late", 1), name="get")
+    if not run.waited:
+        if run.finished:
+            try:
+                got = repr(run.outcome())
+            except queue.Empty:
+                got = "queue.Empty"
+        else:
+            got = "(neither returned nor waited on a Condition)"
+        pytest.fail(f"get() on an empty PriorityInbox gave {got} at once instead of waiting: get() with no "
+                    "arguments blocks until an item comes, as queue.Queue.get() does — keep the defaults "
+                    "block=True, timeout=None and pass them on", pytrace=False)
+    assert run.finished, (
+        f"get() on an empty PriorityInbox was still waiting {bounds.HANG:g} s after put('late', 1)")
+    got = run.outcome()
+    assert run.returned_after_trigger and got == "late", (
+        f"get() on an empty PriorityInbox, then put('late', 1): get() returned {got!r}; expected 'late'")
+
+
 # -- task 3: a consumer that stops at its sentinel and reports each task done -----
 
 @pytest.mark.task(3)

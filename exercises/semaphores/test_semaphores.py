@@ -307,6 +307,8 @@ def test_every_job_runs_once_in_its_own_thread_named_after_it(semaphores):
     runner = Worker(semaphores.run_limited, JOBS, work, 2, name="run_limited").start()
     assert runner.finished(), f"run_limited() did not return within {bounds.HANG:g} s"
     runner.outcome()
+    # Work a missing join() left running ends before the verdict (that mistake is the task's first test's).
+    occupancy.wait_all_left(len(JOBS))
     assert sorted(seen) == sorted(JOBS), f"work() ran for {sorted(seen)}; expected each of {sorted(JOBS)} once"
     wrong = {job: thread for job, thread in seen.items() if thread != job}
     assert not wrong, f"job -> thread name: {wrong}; expected each thread named after its job"

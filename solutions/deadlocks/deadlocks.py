@@ -120,28 +120,6 @@ class RLock:
         """... and releases once, however the block ends."""
         self.release()
 
-    # So that threading.Condition(RLock()) can wait on it, as it can on threading.RLock:
-    # the condition gives the lock back entirely while it waits, then restores the count.
-    def _is_owned(self):
-        return self._owner == threading.get_ident()
-
-    def _release_save(self):
-        if not self._is_owned():
-            raise RuntimeError("cannot release un-acquired lock")
-        state = (self._count, self._owner)
-        self._count, self._owner = 0, None
-        self._lock.release()
-        return state
-
-    def _acquire_restore(self, state):
-        self._lock.acquire()
-        self._count, self._owner = state
-
-    def __repr__(self):
-        held = "locked" if self._owner is not None else "unlocked"
-        return (f"<{held} {type(self).__module__}.{type(self).__qualname__} object owner={self._owner!r} "
-                f"count={self._count} at {id(self):#x}>")
-
 
 class Ledger:
     """A list of entries that many threads may add to at once, guarded by one re-entrant lock."""

@@ -194,4 +194,10 @@ MISTAKES = (
 """),),
         expect="wait in a while loop",
     ),
+    Mistake(
+        name="inbox-get-never-blocks-by-default",
+        edits=(("    def get(self, block=True, timeout=None):\n        \"\"\"Take the most urgent item",
+                "    def get(self, block=False, timeout=None):\n        \"\"\"Take the most urgent item"),),
+        expect="get() with no arguments blocks until an item comes",
+    ),
 )
