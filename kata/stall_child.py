@@ -16,10 +16,8 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from contextlib import contextmanager
@@ -36,6 +34,8 @@ class Cut(Exception):
 
 def open_registry() -> None:
     """Make this process the one whose children register their kata waits (a folder of its own)."""
+    import tempfile  # here, not at the top: children import this module, and only the test's process needs it
+
     global _owner
     close_registry()
     os.environ[REGISTRY_ENV] = tempfile.mkdtemp(prefix="kata-waits-")
@@ -43,6 +43,8 @@ def open_registry() -> None:
 
 
 def close_registry() -> None:
+    import shutil
+
     global _owner
     folder = os.environ.get(REGISTRY_ENV)
     if folder and _owner == os.getpid():
