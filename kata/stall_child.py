@@ -33,24 +33,62 @@ class Cut(Exception):
 
 
 def open_registry() -> None:
-    """Make this process the one whose children register their kata waits (a folder of its own)."""
+    """Make this process the one whose children register their kata waits (a folder of its own).
+
+    Nested sessions (pytest run inside pytest) share the outer one's folder; folders left by
+    processes that ended without closing theirs (killed at a hard limit) are swept away here.
+    """
     import tempfile  # here, not at the top: children import this module, and only the test's process needs it
 
-    global _owner
-    close_registry()
-    os.environ[REGISTRY_ENV] = tempfile.mkdtemp(prefix="kata-waits-")
-    _owner = os.getpid()
+    global _owner, _opened
+    if _owner == os.getpid() and os.environ.get(REGISTRY_ENV):
+        _opened += 1
+        return
+    _sweep(tempfile.gettempdir())
+    os.environ[REGISTRY_ENV] = tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-")
+    _owner, _opened = os.getpid(), 1
 
 
 def close_registry() -> None:
     import shutil
 
-    global _owner
-    folder = os.environ.get(REGISTRY_ENV)
-    if folder and _owner == os.getpid():
+    global _owner, _opened
+    if _owner != os.getpid():
+        return
+    _opened -= 1
+    if _opened > 0:
+        return
+    folder = os.environ.pop(REGISTRY_ENV, None)
+    if folder:
         shutil.rmtree(folder, ignore_errors=True)
-        del os.environ[REGISTRY_ENV]
     _owner = None
+
+
+_PREFIX = "kata-waits-"
+_opened = 0  # how many sessions of this process use the folder
+
+
+def _sweep(temporary: str) -> None:
+    import shutil
+
+    try:
+        names = [name for name in os.listdir(temporary) if name.startswith(_PREFIX)]
+    except OSError:
+        return
+    for name in names:
+        try:
+            pid = int(name[len(_PREFIX):].split("-")[0])
+        except ValueError:
+            continue
+        folder = os.path.join(temporary, name)
+        try:
+            # Old as well: a process in another pid namespace may be alive without showing in /proc here.
+            stale = pid != os.getpid() and not os.path.exists(f"/proc/{pid}") and \
+                time.time() - os.stat(folder).st_mtime > 600
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def in_a_child() -> bool:
