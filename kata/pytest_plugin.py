@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import hygiene, pickling, registry, stall, stall_picture, trees
+from kata import hygiene, pickling, registry, stall, stall_child, stall_picture, trees
 from kata.probes import LockSpy
 from kata.results import ResultLog
 from kata.timeline import Timeline
@@ -47,6 +47,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if impl is not None and not impl.is_dir():
         raise pytest.UsageError(f"--impl {impl}: no such directory")
     trees.select(trees.SOLUTIONS if solutions else impl or trees.EXERCISES)
+    stall_child.open_registry()  # where the tests' child processes register their kata waits
     method = config.getoption("start_method")
     if method:
         os.environ[START_METHOD_ENV] = method
@@ -215,6 +216,7 @@ _EXIT_STATUS = pytest.StashKey[int]()
 
 @pytest.hookimpl(trylast=True)
 def pytest_unconfigure(config: pytest.Config) -> None:
+    stall_child.close_registry()
     stuck = hygiene.threads_blocking_exit()
     if stuck and not hasattr(config, "workerinput"):
         names = ", ".join(repr(t.name) for t in stuck)

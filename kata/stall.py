@@ -41,10 +41,12 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from kata import stall_tree
+from kata import stall_child, stall_tree
 from kata.hygiene import _infrastructure_pids
+from kata.stall_child import ChildWait, child_waits, cut_child
 from kata.stall_tree import FUTEX, Sleep
 
+GENERIC = "every thread waits for another: look at what each one waits for, above"  # stall_picture's
 POLL = 0.02      # how often a test's threads are looked at
 CONFIRM = 0.05   # how long every thread must stay asleep for a proof
 SIGNAL = signal.SIGUSR2
@@ -130,7 +132,12 @@ def wait_for(cond: threading.Condition, predicate, timeout: float | None, what: 
 
 
 def barrier_wait(barrier: threading.Barrier, what: str) -> int:
-    """``barrier.wait()`` that the detector can break early (BrokenBarrierError, as at its timeout)."""
+    """``barrier.wait()`` that the detector can break early (BrokenBarrierError, as at its timeout).
+
+    In a child process's main thread it is kata.stall_child's (a multiprocessing Barrier).
+    """
+    if stall_child.in_a_child():
+        return stall_child.barrier_wait(barrier, what)
     with bounded(barrier._timeout if barrier._timeout is not None else None, what, barrier.abort):
         return barrier.wait()
 
@@ -217,6 +224,7 @@ class Detector:
         self._thread = threading.Thread(target=self._watch, name="kata-stall-detector", daemon=True)
         self._tid: int | None = None
         self._previous_handler = None
+        self._cut_in_children: set[ChildWait] = set()
 
     def start(self) -> Detector:
         global _watching
@@ -281,7 +289,8 @@ class Detector:
                 sleep.state == "S" if pid in helpers else _tree_stuck(sleep) for (pid, _), sleep in first_tree.items()):
             return None
         sleeps = [first[tid] for tid in mine] + [sleep for (pid, _), sleep in first_tree.items() if pid not in helpers]
-        if any(sleep.reaps is not None and sleep.reaps not in children for sleep in sleeps):
+        if any(sleep.reaps is not None and sleep.reaps not in children or not sleep.ends <= children.keys()
+               for sleep in sleeps):
             return None  # it waits for a process outside the tree to end
         # Looked at while they sleep (the second reading proves they slept throughout): a pipe held
         # outside the tree could be filled or drained by somebody the proof cannot see.
@@ -292,6 +301,7 @@ class Detector:
             return None
         # Read while nobody runs (checked next), so it is what the sleeping threads left.
         waits = _registered(mine)
+        in_children = child_waits(set(children) - helpers)
         second = {tid: _read(tid) for tid in everyone}
         if thread_ids() - {self._tid} != everyone or stall_tree.descendants() != children:
             return None
@@ -308,8 +318,9 @@ class Detector:
         # The code under test's own timed waits: their deadlines (monotonic) by thread.
         timed = {tid: first[tid].deadline for tid in mine if tid not in waits and first[tid].deadline < math.inf}
         tree = {key: sleep for key, sleep in first_tree.items() if key[0] not in helpers}
-        timed |= {tid: sleep.deadline for (_, tid), sleep in tree.items() if sleep.deadline < math.inf}
-        return mine, waits, timed, tree
+        timed |= {tid: sleep.deadline for (pid, tid), sleep in tree.items()
+                  if sleep.deadline < math.inf and (pid, tid) not in in_children}
+        return mine, waits, timed, tree, in_children
 
     @staticmethod
     def _stuck(mine, sample, in_bounded) -> bool:
@@ -324,20 +335,34 @@ class Detector:
 
     # -- what a proven stall does ---------------------------------------------------------------
 
-    def _picture(self, tids, timed, tree) -> str:
+    def _picture(self, tids, timed, tree, in_children=None) -> str:
         picture = self.describe(tids, timed).splitlines()
-        children = stall_tree.describe(tree).splitlines()
+        in_children = in_children or {}
+        children = stall_tree.describe(tree, {key: wait.what for key, wait in in_children.items()}).splitlines()
         at = next((i for i, line in enumerate(picture) if line.startswith("likely mistake:")), len(picture))
+        if at < len(picture) and picture[at] == f"likely mistake: {GENERIC}" and \
+                any("joins the child process" in line for line in picture) and \
+                any("rendezvous" in wait.what for wait in in_children.values()):
+            picture[at] = ("likely mistake: a process is joined while its child waits at the rendezvous for "
+                           "children that were never started: did you call join() inside the start loop?")
         return "\n".join(picture[:at] + children + picture[at:])
 
-    def _act(self, tids, waits, timed, tree) -> bool:
+    def _act(self, tids, waits, timed, tree, in_children) -> bool:
         """Skip ahead to the earliest bound; True when the stall is for ever and the main thread was told."""
         pending = [wait for wait in waits.values() if not wait.cut and wait.deadline < math.inf]
+        pending += [wait for wait in in_children.values() if wait not in self._cut_in_children]
         first = min(pending, key=lambda wait: wait.deadline, default=None)
         if timed and (first is None or min(timed.values()) <= first.deadline):
             return False  # the code under test's own timeout comes first: let it run out
         if self.verdict is None:
-            self.verdict = Verdict(self._picture(tids, timed, tree))
+            self.verdict = Verdict(self._picture(tids, timed, tree, in_children))
+        if isinstance(first, ChildWait):
+            if cut_child(first):
+                self._cut_in_children.add(first)
+                self.verdict.skipped.append(f"{first.what}, in child process {first.pid}")
+            return False
+        if any(wait in self._cut_in_children for wait in in_children.values()):
+            return False  # a child's wait already ended early has not returned yet
         if first is not None:
             with _waits_lock:
                 if _waits.get(first.tid) is not first:
@@ -350,6 +375,6 @@ class Detector:
             return False  # a wait already ended early has not returned yet: its bound still will
         if self.main_tid not in tids or self._previous_handler is None:  # no way to interrupt the runner
             return True
-        self.verdict = Verdict(self._picture(tids, timed, tree), self.verdict.skipped, final=True)
+        self.verdict = Verdict(self._picture(tids, timed, tree, in_children), self.verdict.skipped, final=True)
         signal.pthread_kill(self._runner.ident, SIGNAL)
         return True

@@ -12,7 +12,8 @@ asleep in a wait that only a member of the tree could end:
 - wait4 for a child that is in the tree (``Process.join()`` under fork);
 - read, write or poll without a timeout on pipes that no process outside the
   tree holds (a multiprocessing Queue, a Process sentinel): nobody else can
-  fill or drain them.
+  fill or drain them; a poll may also wait on pidfds (``os.pidfd_open``) of
+  processes in the tree, for their end.
 
 multiprocessing's helpers (a forkserver, a resource tracker: the test's own,
 or those of a program the test runs) are children too, but wait on sockets
@@ -60,6 +61,7 @@ class Sleep:
     deadline: float | None = None  # when its wait times out (time.monotonic()); inf: never; None: not known
     pipes: frozenset | None = None  # the pipes (inodes) an untimed read, write or poll waits on
     reaps: int | None = None  # the child an untimed wait4 waits for
+    ends: frozenset = frozenset()  # the processes (pids) whose end an untimed poll on their pidfds waits for
 
     @property
     def untimed(self) -> bool:
@@ -97,7 +99,14 @@ def read(tid: int, pid: int | str = "self") -> Sleep | None:
         return _on_pipes(state, switches, _pipes(pid, [args[0]]))
     if name in ("poll", "ppoll") and len(args) >= 3:
         untimed = _poll_timeout_is_none(name, args[2])
-        return _on_pipes(state, switches, _pipes(pid, _poll_fds(pid, args[0], args[1])) if untimed else None)
+        if not untimed:
+            return Sleep(state, switches)
+        fds = _poll_fds(pid, args[0], args[1]) or []
+        ends = {fd: _pidfd_target(pid, fd) for fd in fds}
+        pipes = _pipes(pid, [fd for fd in fds if ends[fd] is None]) if None in ends.values() else frozenset()
+        sleep = _on_pipes(state, switches, pipes if fds else None)
+        return Sleep(sleep.state, sleep.switches, deadline=sleep.deadline, pipes=sleep.pipes,
+                     ends=frozenset(end for end in ends.values() if end is not None))
     if name == "wait4" and args and 0 < args[0] < 2 ** 31:  # one child: -1 and process groups are left out
         return Sleep(state, switches, deadline=math.inf, reaps=args[0])
     return Sleep(state, switches)
@@ -164,6 +173,21 @@ def _pipes(pid, fds) -> frozenset | None:
             return None
         inodes.add(inode)
     return frozenset(inodes)
+
+
+def _pidfd_target(pid, fd: int) -> int | None:
+    """The process a pidfd refers to (polling it waits for that process to end); None if ``fd`` is no pidfd."""
+    try:
+        if os.readlink(f"/proc/{pid}/fd/{fd}") != "anon_inode:[pidfd]":
+            return None
+        with open(f"/proc/{pid}/fdinfo/{fd}") as file:
+            for line in file:
+                if line.startswith("Pid:"):
+                    target = int(line.split()[1])
+                    return target if target > 0 else None
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def _pipe_inode(link: str) -> int | None:
@@ -262,18 +286,23 @@ def pipes_held_only_by(inodes: set[int], tree: set[int]) -> bool:
     return True
 
 
-def describe(tree: dict[tuple[int, int], Sleep]) -> str:
-    """The child processes of a stall, one line each: what their threads wait in."""
-    by_pid: dict[int, list[Sleep]] = {}
-    for (pid, _), sleep in sorted(tree.items()):
-        by_pid.setdefault(pid, []).append(sleep)
+def describe(tree: dict[tuple[int, int], Sleep], kata_waits=None) -> str:
+    """The child processes of a stall, one line each: what their threads wait in.
+
+    ``kata_waits``: what the kata's own waits in them wait for, by (pid, tid).
+    """
+    kata_waits = kata_waits or {}
+    by_pid: dict[int, list[str]] = {}
+    for (pid, tid), sleep in sorted(tree.items()):
+        by_pid.setdefault(pid, []).append(kata_waits[pid, tid] + " (the kata's wait)" if (pid, tid) in kata_waits
+                                          else _doing(sleep))
     lines = []
     for pid, sleeps in by_pid.items():
         try:
             name = psutil.Process(pid).name()
         except psutil.Error:
             name = "a child"
-        doing = "; ".join(dict.fromkeys(_doing(sleep) for sleep in sleeps))
+        doing = "; ".join(dict.fromkeys(sleeps))
         lines.append(f"  child process {pid} ({name}), {len(sleeps)} thread(s): {doing}")
     return "\n".join(lines)
 
@@ -281,6 +310,8 @@ def describe(tree: dict[tuple[int, int], Sleep]) -> str:
 def _doing(sleep: Sleep) -> str:
     if sleep.reaps is not None:
         return f"waits for its child {sleep.reaps} to end (join)"
+    if sleep.ends:
+        return f"waits for process {', '.join(map(str, sorted(sleep.ends)))} to end"
     if sleep.pipes is not None:
         return "waits on a pipe nobody else will touch (a Queue's get or put, a join)"
     if sleep.deadline is not None and sleep.deadline < math.inf:

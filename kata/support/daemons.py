@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -19,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from kata import stall
+from kata import stall, stall_child
 from kata.support.processes import CHILD_BOUND
 
 POLL = 0.01  # how often the job looks whether the helper is gone (in the child; costs a correct run ~10 ms)
@@ -37,7 +38,7 @@ def report(reply, release, *args):
     """Tell the parent who we are, whether we are a daemon and what we got; stay until ``release``."""
     me = multiprocessing.current_process()
     reply.put({"pid": os.getpid(), "daemon": me.daemon, "args": args})
-    release.wait(CHILD_BOUND)
+    stall_child.event_wait(release, CHILD_BOUND, "waits for the test to let it go")
 
 
 def serve_forever(pid_box, started):
@@ -58,11 +59,43 @@ def outlive(pid_box, started, job_started, marker):
     started.wait()
     helper = pid_box.value
     job_started.set()
-    deadline = time.monotonic() + CHILD_BOUND * 2
-    while running(helper) and time.monotonic() < deadline:
-        time.sleep(POLL)
+    if not _wait_for_the_end_of(helper, CHILD_BOUND * 2):
+        deadline = time.monotonic() + CHILD_BOUND * 2
+        while running(helper) and time.monotonic() < deadline:
+            time.sleep(POLL)
     state = "alive" if running(helper) else "gone"
     Path(marker).write_text(f"helper {helper} {state}", encoding="utf-8")
+
+
+def _wait_for_the_end_of(pid: int, timeout: float) -> bool:
+    """Wait until process ``pid`` ends, or ``timeout``; False when this system cannot wait so (then poll).
+
+    No polling loop: a thread waits on the process's pidfd without a timeout and the
+    caller waits for that thread with one, so while both sleep the stall detector can
+    see that only the end of ``pid`` (a process of the test's tree) could wake them.
+    """
+    try:
+        pidfd = os.pidfd_open(pid)
+    except AttributeError:
+        return False  # not Linux, or Python without pidfd_open
+    except ProcessLookupError:
+        return True  # already gone
+    except OSError:
+        return False
+    ended = threading.Event()
+
+    def watch():
+        try:
+            poller = select.poll()
+            poller.register(pidfd, select.POLLIN)
+            poller.poll()
+        finally:
+            os.close(pidfd)
+            ended.set()
+
+    threading.Thread(target=watch, name="kata-helper-watch", daemon=True).start()
+    stall_child.event_wait(ended, timeout, "waits for the helper to end")
+    return True
 
 
 SCRIPT = '''\

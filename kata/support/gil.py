@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import threading
 
-from kata import build
+from kata import build, stall_child
 
 _barrier = None
 
@@ -26,7 +26,7 @@ def meet(item):
     met = False
     if _barrier is not None:
         try:
-            _barrier.wait()
+            stall_child.barrier_wait(_barrier, "waits at the rendezvous for the other pool workers")
             met = True
         except threading.BrokenBarrierError:
             met = False

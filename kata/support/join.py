@@ -13,7 +13,7 @@ import os
 import threading
 from pathlib import Path
 
-from kata import bounds
+from kata import bounds, stall_child
 from kata.timeline import Timeline
 
 
@@ -36,7 +36,7 @@ def meet_and_note(label, barrier, clock, folder) -> None:
     """Wait at a barrier that only trips when every child is inside at once; note what happened."""
     start = _tick(clock)
     try:
-        barrier.wait()
+        stall_child.barrier_wait(barrier, "waits at the rendezvous for the other children")
         met = True
     except threading.BrokenBarrierError:
         met = False
@@ -51,7 +51,7 @@ def note_arguments(label, folder, *rest) -> None:
 
 def wait_at_gate(gate) -> None:
     """Stay alive until the test opens the gate (bounded, so nothing outlives a broken test)."""
-    gate.wait(bounds.HELD)
+    stall_child.event_wait(gate, bounds.HELD, "waits at the test's gate")
 
 
 def release(process, gate) -> None:
@@ -174,5 +174,5 @@ class JoinGate:
 
 def note_when_released(label, gates, folder) -> None:
     """In a child: wait until the test opens this label's gate (it does so when the child is joined); note it."""
-    gates[label].wait(bounds.HELD)
+    stall_child.event_wait(gates[label], bounds.HELD, "waits for the test to open its gate (when it is joined)")
     _write_note(folder, label, {"pid": os.getpid()})

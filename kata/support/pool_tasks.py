@@ -9,7 +9,7 @@ initializer (install_probes), never as task arguments.
 import os
 import threading
 
-from kata import bounds
+from kata import bounds, stall_child
 
 # A process pool under spawn or forkserver starts each worker as a fresh interpreter: on a loaded
 # machine that takes many seconds. Only a hang waits this long.
@@ -46,7 +46,7 @@ def occupy(item):
         inside.value += 1
         peak.value = max(peak.value, inside.value)
     try:
-        meet.wait()
+        stall_child.barrier_wait(meet, "waits at the rendezvous for another task")
     except threading.BrokenBarrierError:
         with lock:
             missed.value += 1
@@ -62,7 +62,7 @@ def occupy(item):
 def finish_in_reverse(item):
     """Wait for this item's gate, note the finish, open the gate of the item before."""
     gates, order, count, lock = _probes
-    if not gates[item].wait(PROCESS_HANG):
+    if not stall_child.event_wait(gates[item], PROCESS_HANG, "waits for its gate (opened in reverse order)"):
         return "gate never opened"
     with lock:
         order[count.value] = item

@@ -15,7 +15,7 @@ import queue
 import sys
 from multiprocessing import context
 
-from kata import bounds
+from kata import bounds, stall_child
 
 # Waiting for a child process to start and report: under spawn that is a whole new
 # interpreter importing modules, which on a loaded two-core machine can take
@@ -35,7 +35,7 @@ def echo(*args, reply, **kwargs):
 
 def finish(gate, outcome):
     """Wait for ``gate``, then end as ``outcome`` says: "return", "raise", or an exit status for sys.exit()."""
-    gate.wait(CHILD_BOUND)
+    stall_child.event_wait(gate, CHILD_BOUND, "waits at the test's gate")
     if outcome == "raise":
         raise RuntimeError("raised on purpose by the test's child (this traceback is expected)")
     if outcome != "return":
