@@ -45,14 +45,14 @@ def explain(exc: BaseException, module_folder: Path | None = None) -> str | None
     if failure is None:
         return None
     lines = [f"a function could not be pickled for a child process: {type(failure).__name__}: {failure}"]
-    where = _student_line(exc, module_folder) if module_folder else None
+    where = student_line(exc, module_folder) if module_folder else None
     if where:
         lines.append(f"  raised by {where}")
     lines += [LESSON, HINT]
     return "\n".join(lines)
 
 
-def _student_line(exc: BaseException, folder: Path) -> str | None:
+def student_line(exc: BaseException, folder: Path) -> str | None:
     """The innermost line of the student's code in the traceback, as "path, line N: source"."""
     folder = folder.resolve()
     mine = []

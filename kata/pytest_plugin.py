@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import hygiene, pickling, registry, stall, stall_child, stall_picture, trees
+from kata import hygiene, misuse, pickling, registry, stall, stall_child, stall_picture, trees
 from kata.probes import LockSpy
 from kata.results import ResultLog
 from kata.timeline import Timeline
@@ -133,14 +133,22 @@ def pytest_runtest_call(item: pytest.Item):
     except pytest.xfail.Exception:  # a Failed too, but an expected one
         raise
     except (AssertionError, pytest.fail.Exception) as exc:
-        message = _explained(exc, detector)
+        message = _refused(exc, item) or _explained(exc, detector)
         if message is None:
             raise
     except Exception as exc:  # a test's own pytest.fail is no Exception: its message stands
-        message = pickling.explain(exc, trees.selected()) if topic_of(item) is not None else None
+        message = _refused(exc, item)
         if message is None:
             raise
     pytest.fail(message, pytrace=False)  # outside the except: no chained traceback
+
+
+def _refused(exc: BaseException, item) -> str | None:
+    """A pickling failure or a refusal by the threading or multiprocessing API, explained; else None."""
+    if topic_of(item) is None:
+        return None
+    folder = trees.selected()
+    return pickling.explain(exc, folder) or misuse.explain(exc, folder)
 
 
 def _explained(failure: BaseException, detector: stall.Detector | None) -> str | None:

@@ -143,6 +143,19 @@ MISTAKES = (
         expect="not only the last one",
     ),
     Mistake(
+        name="run-jobs-joins-before-starting",
+        edits=(("""    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+""", """    for thread in threads:
+        thread.join()
+    for thread in threads:
+        thread.start()
+"""),),
+        expect="join() was called on a thread that was never started",
+    ),
+    Mistake(
         name="run-jobs-never-joins",
         edits=(("""    for thread in threads:
         thread.join()
