@@ -100,6 +100,9 @@ class RLock:
     def __exit__(self, *exc) -> None:
         self.release()
 
+    def locked(self) -> bool:  # threading.Condition takes it from its lock since 3.14
+        return self._lock.locked()
+
     def _is_owned(self) -> bool:
         return self._owner == thread_key()
 
