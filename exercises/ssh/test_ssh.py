@@ -9,6 +9,7 @@ the same time. Nothing here measures how fast anything was.
 from __future__ import annotations
 
 import os
+import shutil
 import threading
 from contextlib import ExitStack
 
@@ -156,6 +157,24 @@ def test_a_large_output_is_read_before_waiting_for_the_exit_status(ssh, server):
 def test_run_command_closes_its_connection(ssh, server):
     ssh.run_command(server.host, server.port, "true", **login(server))
     assert_all_closed([server], "run_command()")
+
+
+@pytest.mark.task(1)
+def test_only_the_credentials_given_log_in_not_a_key_found_in_home(ssh, server, tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    (home / ".ssh").mkdir(parents=True)
+    shutil.copy(server.key_path, home / ".ssh" / "id_ed25519")  # a key the server accepts, where paramiko looks
+    os.chmod(home / ".ssh" / "id_ed25519", 0o600)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("SSH_AUTH_SOCK", raising=False)
+    with raises(paramiko.AuthenticationException,
+                "run_command() with a wrong password, while ~/.ssh held a key the server accepts",
+                "it logged in with that key instead — paramiko looks for keys in ~/.ssh and asks an agent unless "
+                "told not to: connect(..., look_for_keys=False, allow_agent=False), so only the credentials "
+                "you were given are tried"):
+        ssh.run_command(server.host, server.port, "true", username=server.username, password="not the password",
+                        known_hosts=server.known_hosts)
+    assert_all_closed([server], "run_command() with a wrong password")
 
 
 # -- task 2: log in with a key -------------------------------------------------

@@ -99,4 +99,10 @@ MISTAKES = (
 """),),
         expect="a client never closed",
     ),
+    Mistake(
+        name="keys-in-home-and-the-agent-still-tried",
+        edits=(("""            look_for_keys=False, allow_agent=False,  # only the credentials we were given
+""", ""),),
+        expect="look_for_keys=False, allow_agent=False",
+    ),
 )
