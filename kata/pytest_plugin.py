@@ -133,22 +133,21 @@ def pytest_runtest_call(item: pytest.Item):
     except pytest.xfail.Exception:  # a Failed too, but an expected one
         raise
     except (AssertionError, pytest.fail.Exception) as exc:
-        message = _refused(exc, item) or _explained(exc, detector)
+        # A test's own failure keeps its message (it may explain a pickling error in its own words);
+        # only multiprocessing's refusals are AssertionErrors worth explaining.
+        message = _explained_here(misuse.explain, exc, item) or _explained(exc, detector)
         if message is None:
             raise
     except Exception as exc:  # a test's own pytest.fail is no Exception: its message stands
-        message = _refused(exc, item)
+        message = _explained_here(pickling.explain, exc, item) or _explained_here(misuse.explain, exc, item)
         if message is None:
             raise
     pytest.fail(message, pytrace=False)  # outside the except: no chained traceback
 
 
-def _refused(exc: BaseException, item) -> str | None:
-    """A pickling failure or a refusal by the threading or multiprocessing API, explained; else None."""
-    if topic_of(item) is None:
-        return None
-    folder = trees.selected()
-    return pickling.explain(exc, folder) or misuse.explain(exc, folder)
+def _explained_here(explain, exc: BaseException, item) -> str | None:
+    """``explain(exc, the student's folder)`` in an exercise test (None elsewhere, or when it does not apply)."""
+    return explain(exc, trees.selected()) if topic_of(item) is not None else None
 
 
 def _explained(failure: BaseException, detector: stall.Detector | None) -> str | None:
