@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 from kata import bounds, stall_child
+from kata.support import processes
 from kata.timeline import Timeline
 
 
@@ -63,9 +64,7 @@ def release(process, gate) -> None:
     never after the kill (set() waits for the waiters it wakes).
     """
     gate.set()
-    if process.exitcode is None:
-        process.kill()
-    process.join(bounds.HELD)
+    processes.cleanup(process)
 
 
 def read_notes(folder) -> dict[str, dict]:

@@ -20,8 +20,8 @@ from kata import bounds, stall_child
 # Waiting for a child process to start and report: under spawn that is a whole new
 # interpreter importing modules, which on a loaded two-core machine can take
 # seconds. Only wrong code (a child that never sends, a join that never returns)
-# waits this long.
-CHILD_BOUND = 3 * bounds.HANG
+# waits this long. It is the bound a held child waits at its gate, for the same reason.
+CHILD_BOUND = bounds.HELD
 
 NOTHING = object()  # what receive() returns when a child ended without sending anything
 

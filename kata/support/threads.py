@@ -33,7 +33,7 @@ def visit_and_wait(data: dict) -> None:
     """note_visit(data), then set data["entered"] and wait (bounded) until the test sets data["release"]."""
     note_visit(data)
     data["entered"].set()
-    data["release"].wait(3 * bounds.HANG)
+    data["release"].wait(bounds.HELD)
 
 
 def read_report(path) -> dict | None:
