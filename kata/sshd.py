@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -447,6 +448,59 @@ class SilentListener:
         self._sock.close()
 
     def __enter__(self) -> SilentListener:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+class AgentListener:
+    """A Unix socket posing as an SSH agent: it counts who connects and holds no keys.
+
+    ``path`` is what SSH_AUTH_SOCK would name. Each client that connects is
+    counted in ``connections`` and told the agent has no identities, so a login
+    goes on to the credentials it was given. Closing stops the listener and
+    removes its temp directory.
+    """
+
+    IDENTITIES_ANSWER = 12  # SSH_AGENT_IDENTITIES_ANSWER (draft-miller-ssh-agent)
+
+    def __init__(self) -> None:
+        self._folder = tempfile.mkdtemp(prefix="kata-agent-")  # short: a Unix socket path has ~100 bytes
+        self.path = os.path.join(self._folder, "agent.sock")
+        self._sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self._sock.bind(self.path)
+        self._sock.listen(16)
+        self._closing = False
+        self.connections = 0
+        self._thread = threading.Thread(target=self._serve, name="kata-agent", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while True:
+            conn, _ = self._sock.accept()
+            with conn:
+                if self._closing:  # the wake-up connection close() makes
+                    return
+                self.connections += 1
+                conn.settimeout(bounds.HANG)
+                try:
+                    length = int.from_bytes(conn.recv(4), "big")
+                    conn.recv(length)  # the request; whatever it asked, there are no keys
+                    conn.sendall((5).to_bytes(4, "big") + bytes([self.IDENTITIES_ANSWER]) + (0).to_bytes(4, "big"))
+                except OSError:
+                    pass  # the client went away: it still connected, which is what is counted
+
+    def close(self) -> None:
+        if not self._closing:
+            self._closing = True
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as wake:
+                wake.connect(self.path)
+            self._thread.join(bounds.HANG)
+            self._sock.close()
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+    def __enter__(self) -> AgentListener:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -46,3 +46,43 @@ def test_a_session_copied_from_another_folder_starts_anew(tmp_path):
         "every mutant would be judged unmutated and survive")
     _, copy, database = mutation.session("daemons", first)
     assert mutation.mutates_only(database, copy), f"the session made in {first} was not kept for {first}"
+
+
+STUB = '''
+def transfer(source, target, amount, *, timeout=5.0):
+    raise NotImplementedError
+
+class Account:
+    def __init__(self, name, balance=0):
+        self.name = name
+'''
+
+
+def test_a_line_the_stub_holds_is_given_and_a_line_only_the_solution_has_is_not():
+    pytest.importorskip("cosmic_ray", reason="the mutation benchmark needs the mutation extra")
+    from kata.benchmarks import stub_given
+
+    given = stub_given.given_lines(STUB)
+    assert stub_given.is_given("transfer", "def transfer(source, target, amount, *, timeout=5.0):", given), (
+        "a mutant of a signature the stub holds was not skipped: a test that killed it would pass against the stub")
+    assert stub_given.is_given("__init__", "def __init__(self, name, balance=0):\nself.name = name", given), (
+        "a mutant that changes two lines, both held by the stub in the same method, was not skipped")
+    assert not stub_given.is_given("transfer", "with source.lock:", given), (
+        "a line only the solution has was skipped as given: its mutants would go untested")
+    assert not stub_given.is_given("__init__", "def __init__(self, name, balance=0):\nself.total = 0", given), (
+        "a mutant that changes a line only the solution has, beside a given one, was skipped as given")
+    assert not stub_given.is_given("transfer", "self.name = name", given), (
+        "a line the stub holds in another function was taken as given here: the rule must keep to one definition")
+
+
+def test_no_equivalent_entry_is_a_line_the_stub_gives():
+    """The benchmark skips those mutants, so such an entry would never match a survivor again."""
+    pytest.importorskip("cosmic_ray", reason="the mutation benchmark needs the mutation extra")
+    from kata.benchmarks import stub_given
+
+    given = [f"{topic} {operator} in {where}: {before!r}"
+             for topic, operator, where, before, after in mutation.load_equivalents()
+             if stub_given.is_given(where, before, stub_given.given_lines(
+                 trees.module_path(trees.EXERCISES, topic).read_text(encoding="utf-8")))]
+    assert not given, ("entries of kata/benchmarks/equivalent_mutants.toml change a line the stub already holds; "
+                       "the benchmark skips those mutants, so remove the entries:\n  " + "\n  ".join(given))

@@ -9,7 +9,9 @@ out). When threads wait without a timeout, in a circle, for locks the next one
 holds, the test names the deadlock at once; the stuck threads are daemons, and
 the test frees their locks before it fails.
 """
+import random
 import threading
+import time
 
 import pytest
 
@@ -225,6 +227,41 @@ def test_it_gives_the_first_lock_back_and_backs_off_when_the_second_times_out(de
         f"the first attempt timed out, the second could finish; it returned {attempts!r} with "
         f"ana={ana.balance}, ben={ben.balance}; expected 2 attempts, 70 and 130 (move the money once, "
         "only after getting both locks)")
+
+
+@pytest.mark.task(2)
+def test_without_backoff_it_sleeps_a_random_moment_no_longer_than_the_timeout(deadlocks, graph, monkeypatch):
+    ana, ben = accounts(deadlocks, graph, "ana", "ben")
+    timeout, attempts_held = 0.02, 5
+    real_sleep, slept, entered = time.sleep, [], []
+
+    def between():
+        entered.append(1)
+        if len(entered) > attempts_held and ben.lock.locked():
+            ben.lock.release()  # the test stops holding ben's lock: this attempt can finish
+
+    def spy(seconds):
+        if threading.current_thread() is worker.thread:
+            slept.append(seconds)  # recorded, not slept: the verdict reads the length, never a clock
+        else:
+            real_sleep(seconds)
+
+    state = random.getstate()
+    random.seed(20261202)  # the same draws every run: a verdict never rests on luck
+    monkeypatch.setattr(time, "sleep", spy)
+    try:
+        ben.lock.acquire()  # the test holds the second lock: the first attempts must time out
+        worker = graph.start(deadlocks.transfer_with_timeout, ana, ben, 30, timeout=timeout, between=between,
+                             name="ana->ben")
+        settle_or_fail(graph, [worker], f"transfer_with_timeout(..., timeout={timeout}) with no backoff=",
+                       "after a timed-out attempt, give the first lock back, sleep, and try again")
+    finally:
+        random.setstate(state)
+    worker.outcome()
+    wrong = [seconds for seconds in slept if not 0 <= seconds <= timeout]
+    assert not wrong, (
+        f"with no backoff=, transfer_with_timeout(..., timeout={timeout}) slept {wrong} s after timed-out "
+        f"attempts; expected a random moment between 0 and the timeout: time.sleep(random.uniform(0, timeout))")
 
 
 @pytest.mark.task(2)

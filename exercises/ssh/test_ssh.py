@@ -177,6 +177,22 @@ def test_only_the_credentials_given_log_in_not_a_key_found_in_home(ssh, server, 
     assert_all_closed([server], "run_command() with a wrong password")
 
 
+@pytest.mark.task(1)
+def test_only_the_credentials_given_log_in_no_agent_is_asked(ssh, server, monkeypatch):
+    with sshd.AgentListener() as agent:
+        monkeypatch.setenv("SSH_AUTH_SOCK", agent.path)
+        result = call_bounded(ssh.run_command, server.host, server.port, "echo hi", **login(server),
+                              what="run_command() while SSH_AUTH_SOCK named an agent with no keys",
+                              hint="the agent answers at once that it holds no keys")
+        asked = agent.connections
+    assert not asked, (
+        f"run_command() with a password connected {asked} time(s) to the SSH agent SSH_AUTH_SOCK names: the "
+        "client asked an SSH agent for keys — pass allow_agent=False (and look_for_keys=False) to "
+        "client.connect(), so only the credentials you were given are tried")
+    assert result.stdout == b"hi\n", f"run_command() printed {result.stdout!r}; expected b'hi\\n'"
+    assert_all_closed([server], "run_command()")
+
+
 # -- task 2: log in with a key -------------------------------------------------
 
 @pytest.mark.task(2)

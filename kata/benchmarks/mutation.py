@@ -9,6 +9,8 @@ by the topic's tests through the engine exactly as a submission is
 
   killed     a test failed
   timed out  no verdict within --timeout (counted as caught in the rate)
+  given      the changed line is one the stub already holds (stub_given.py):
+             skipped, not run and not counted among the mutants
   survived   every test passed; equivalent survivors (listed in
              equivalent_mutants.toml with a reason) are subtracted, the rest
              are printed: each needs a test or a catalogue entry
@@ -33,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kata import engine, registry, trees
+from kata.benchmarks import stub_given
 
 EQUIVALENTS = Path(__file__).with_name("equivalent_mutants.toml")
 DEFAULT_TIMEOUT = 150.0  # seconds per mutant: above the slowest topic's hang bounds, far below a hang
@@ -138,6 +141,7 @@ class Tally:
     timed_out: int = 0
     survived: int = 0
     equivalent: int = 0
+    given: int = 0  # skipped: the stub holds the changed line
     unfinished: int = 0
 
     @property
@@ -189,6 +193,7 @@ def run_topic(topic: str, folder: Path, timeout: float, equivalents: dict, deadl
                           "--timeout", f"{timeout:g}"])
     source = copy.read_text(encoding="utf-8")
     with use_db(str(database), WorkDB.Mode.open) as db:
+        skip_given(topic, source, db)
         pending = db.pending_work_items
         print(f"{topic}: {db.num_work_items} mutants, {len(pending)} to run", flush=True)
         if pending and db.num_results == 0 and not past(deadline):
@@ -208,6 +213,18 @@ def run_topic(topic: str, folder: Path, timeout: float, equivalents: dict, deadl
         return tally(topic, source, db, equivalents)
 
 
+def skip_given(topic: str, source: str, db) -> None:
+    """Mark the pending mutants of lines the stub already holds as SKIPPED: no test may tell those apart."""
+    from cosmic_ray.work_item import WorkerOutcome, WorkResult
+
+    given = stub_given.given_lines(trees.module_path(trees.EXERCISES, topic).read_text(encoding="utf-8"))
+    for item in db.pending_work_items:
+        mutant = describe_mutation(topic, source, item.mutations[0])
+        if mutant is not None and stub_given.is_given(mutant.where, mutant.before, given):
+            db.set_result(item.job_id, WorkResult(worker_outcome=WorkerOutcome.SKIPPED,
+                                                  output=f"given by the stub: {mutant.describe()}"))
+
+
 def past(deadline: float | None) -> bool:
     return deadline is not None and time.monotonic() > deadline
 
@@ -220,6 +237,10 @@ def tally(topic: str, source: str, db, equivalents: dict):
     for item, result in db.completed_work_items:
         if result.worker_outcome == WorkerOutcome.NO_TEST:  # the operator found nothing to change
             counts.mutants -= 1
+            continue
+        if result.worker_outcome == WorkerOutcome.SKIPPED:  # given by the stub: not a mutant of the student's code
+            counts.mutants -= 1
+            counts.given += 1
             continue
         if result.worker_outcome != WorkerOutcome.NORMAL:  # cosmic-ray itself failed: not a verdict
             print(f"{topic}: cosmic-ray could not judge a mutant:\n{result.output}", flush=True)
@@ -301,13 +322,14 @@ def main(argv: list[str]) -> int:
 
 def table(rows: list[Tally]) -> str:
     lines = [f"{'topic':<14} {'mutants':>7} {'killed':>7} {'timed out':>9} {'survived':>8} "
-             f"{'equivalent':>10} {'kill rate':>9}"]
+             f"{'equivalent':>10} {'kill rate':>9} {'given by the stub':>17}"]
     for row in rows:
         rate = "-" if row.rate is None else f"{100 * row.rate:.0f} %"
         note = f"  ({row.unfinished} not run yet)" if row.unfinished else ""
         lines.append(f"{row.topic:<14} {row.mutants:7} {row.killed:7} {row.timed_out:9} {row.survived:8} "
-                     f"{row.equivalent:10} {rate:>9}{note}")
-    lines.append("kill rate: (killed + timed out) / (mutants - equivalent survivors)")
+                     f"{row.equivalent:10} {rate:>9} {row.given:17}{note}")
+    lines.append("kill rate: (killed + timed out) / (mutants - equivalent survivors); "
+                 "mutants of lines given by the stub are skipped and not counted")
     return "\n".join(lines)
 
 

@@ -128,7 +128,7 @@ def run_command(host, port, command, *, username, known_hosts, password=None, ke
 
 def _trusted_key(host, port, known_hosts):
     """The host key known_hosts lists for host:port; UnknownHostKeyError if none."""
-    name = host if port == 22 else f"[{host}]:{port}"
+    name = f"[{host}]:{port}"  # how known_hosts names a host on any port but 22; the kata's servers never use 22
     keys = paramiko.HostKeys(os.fspath(known_hosts)).lookup(name)
     if not keys:
         raise UnknownHostKeyError(f"{name} is not in {known_hosts}: refusing to log in")
@@ -142,13 +142,10 @@ def _open_transport(host, port, *, username, password, known_hosts, timeout):
     transport.banner_timeout = transport.auth_timeout = timeout
     try:
         transport.connect(hostkey=expected, username=username, password=password)
-    except paramiko.SSHException as exc:
-        transport.close()
-        if "Bad host key" in str(exc):
+    except BaseException as exc:
+        transport.close()  # on every way out, an SSH error or not: no socket left open
+        if "Bad host key" in str(exc):  # paramiko's SSHException for a key that is not the expected one
             raise HostKeyChangedError(f"the host key of [{host}]:{port} is not the one in {known_hosts}") from exc
-        raise
-    except BaseException:
-        transport.close()
         raise
     return transport
 

@@ -105,4 +105,10 @@ MISTAKES = (
 """, ""),),
         expect="look_for_keys=False, allow_agent=False",
     ),
+    Mistake(
+        name="agent-asked-for-keys",
+        edits=(("look_for_keys=False, allow_agent=False,  # only the credentials we were given",
+                "look_for_keys=False,  # only the credentials we were given"),),
+        expect="asked an SSH agent for keys",
+    ),
 )
