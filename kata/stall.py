@@ -66,11 +66,12 @@ class BoundedWait:
     deadline: float
     wake: object  # called (from the detector's thread) to end the wait early
     cut: bool = False  # ended by the detector: nobody could have ended it before its bound
+    spun: bool = False  # ended by the detector because a thread of the test spins (kata.stall_spin)
 
 
 _waits: dict[int, BoundedWait] = {}  # native thread id -> its wait in progress
 _waits_lock = threading.Lock()
-_last = threading.local()  # whether the calling thread's last kata wait was ended by the detector
+_last = threading.local()  # whether the calling thread's last kata wait was ended by the detector, and why
 
 
 def _forget_in_child() -> None:
@@ -98,7 +99,7 @@ def bounded(timeout: float | None, what: str, wake):
     try:
         yield me
     finally:
-        _last.cut = me.cut
+        _last.cut, _last.spun = me.cut and not me.spun, me.spun
         watching = _watching
         if watching is not None and not me.cut and time.monotonic() >= me.deadline:
             watching.note_expiry(me)
@@ -112,6 +113,11 @@ def bounded(timeout: float | None, what: str, wake):
 def was_cut() -> bool:
     """Whether the calling thread's last kata wait was ended early, by a stall."""
     return getattr(_last, "cut", False)
+
+
+def was_spun() -> bool:
+    """Whether the calling thread's last kata wait was ended early because a thread of the test spins."""
+    return getattr(_last, "spun", False)
 
 
 def wait_for(cond: threading.Condition, predicate, timeout: float | None, what: str) -> bool:
@@ -208,7 +214,8 @@ class Detector:
     sleeps in a loop, is no stall: it meets the bound, and this says where it is).
     """
 
-    def __init__(self, before: set[int], describe=None, locate=None, spared_children=frozenset()) -> None:
+    def __init__(self, before: set[int], describe=None, locate=None, spared_children=frozenset(),
+                 spin=None) -> None:
         # The thread that runs the test (made here, by it): the main thread, unless a plugin runs tests
         # elsewhere; only the main thread can be told by a signal.
         self._runner = threading.current_thread()
@@ -217,6 +224,8 @@ class Detector:
         self.describe = describe or (lambda tids, timed: "")
         self.locate = locate or (lambda tids, quiet=False: "")
         self.spared_children = set(spared_children)
+        self.spin = spin  # a kata.stall_spin.SpinWatch: names a thread that spins while the test waits
+        self.spinning: str | None = None  # what it saw, once it ended a kata wait for that
         self.verdict: Verdict | None = None
         self.expiry: str | None = None  # where the test's threads were when a kata wait first ran out
         self.started = time.monotonic()
@@ -264,11 +273,37 @@ class Detector:
     def _watch(self) -> None:
         self._tid = threading.get_native_id()
         while not self._stop.wait(POLL):
+            if self._spins():
+                continue
             proof = self._prove()
             if proof is None:
                 continue
             if self._act(*proof):
                 return
+
+    def _spins(self) -> bool:
+        """Whether a thread of the test was just proven to spin (the main thread's kata wait is then ended)."""
+        if self.spin is None:
+            return False
+        with _waits_lock:
+            wait = _waits.get(self.main_tid)
+        if wait is not None and (wait.cut or wait.deadline == math.inf):
+            wait = None
+        main = _read(self.main_tid) if wait is not None else None
+        asleep = main is not None and main.state == "S"
+        others = thread_ids() - self.before - {self._tid, self.main_tid}
+        found = self.spin.look(wait if asleep else None, main.switches if asleep else None, others)
+        if found is None:
+            return False
+        with _waits_lock:
+            if _waits.get(self.main_tid) is not wait or wait.cut:
+                return False  # it ended meanwhile
+            wait.cut = wait.spun = True
+        if self.spinning is None:
+            self.spinning = found.describe(wait.what)
+        self.spin.reset()
+        wait.wake()
+        return True
 
     def _prove(self):
         """What nobody in the test's tree can change, if nobody there could move; else None.
