@@ -137,6 +137,31 @@ def wait_for(cond: threading.Condition, predicate, timeout: float | None, what: 
         return bool(predicate())
 
 
+def join(thread: threading.Thread, timeout: float, what: str) -> bool:
+    """``thread.join(timeout)`` that the detector can end early; True when the thread has ended.
+
+    Nothing but its end wakes a join (and an exception raised into one marks
+    the thread as ended on some Pythons), so a daemon thread does the join and
+    the caller waits, in a kata wait, to hear that it returned.
+    """
+    if thread.ident is None:
+        thread.join(timeout)  # raises: a thread never started cannot be joined
+    ended = threading.Condition(threading.Lock())
+
+    def watch():
+        thread.join()
+        with ended:
+            ended.notify_all()
+
+    watcher = threading.Thread(target=watch, name=f"kata-join-{thread.name}", daemon=True)
+    watcher.start()
+    with ended:
+        done = wait_for(ended, lambda: not thread.is_alive(), timeout, what)
+    if done:
+        watcher.join()  # it has only its notify to finish
+    return done
+
+
 def barrier_wait(barrier: threading.Barrier, what: str) -> int:
     """``barrier.wait()`` that the detector can break early (BrokenBarrierError, as at its timeout).
 
