@@ -29,6 +29,10 @@ whose handler raises ``Stall`` carrying a picture of who waits for what.
 Without the proof (not Linux, an unknown architecture, /proc unreadable) the
 detector stays idle and the bounds work as they always did. Frames are only
 read to describe a stall, never to decide one.
+
+Code that keeps moving is no stall; kata.stall_spin proves that a thread
+spins (by its CPU time and wake-ups, while the main thread's kata wait hears
+nothing) and the detector then ends that wait the same way.
 """
 from __future__ import annotations
 

@@ -138,6 +138,26 @@ def _sleep_loop(seen):
     worker.finished(BOUND)
 
 
+def _join_a_thread_stuck_on_a_lock(seen):
+    """stall.join() of a thread that waits for a lock nobody will release: a stall, so the join ends early."""
+    lock = threading.Lock()
+    lock.acquire()
+    stuck = threading.Thread(target=lock.acquire, name="stuck", daemon=True)
+    stuck.start()
+    seen["finished"] = [stall.join(stuck, BOUND, "waits for 'stuck' to end")]
+    seen["stalled"] = [stall.was_cut()]
+    lock.release()
+    seen["ended_after"] = [stall.join(stuck, BOUND, "waits for 'stuck' to end")]
+
+
+def _join_a_slow_thread(seen):
+    """stall.join() of a thread that only takes a while: it returns when the thread ends."""
+    slow = threading.Thread(target=time.sleep, args=(SLOW,), name="slow")
+    slow.start()
+    seen["finished"] = [stall.join(slow, BOUND, "waits for 'slow' to end")]
+    seen["stalled"] = [stall.was_cut()]
+
+
 def _timed_wait(seen):
     worker = Worker(threading.Event().wait, SLOW, name="patient").start()
     seen["finished"] = [worker.finished(BOUND)]
@@ -305,7 +325,8 @@ def _a_pipe_fed_from_outside_the_tree(seen, method):
 
 SCENARIOS = {function.__name__.lstrip("_"): function for function in (
     _two_threads_opposite_lock_order, _join_inside_the_start_loop, _lock_never_released, _lock_taken_twice,
-    _starved_runnable_thread, _busy_loop, _sleep_loop, _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
+    _starved_runnable_thread, _busy_loop, _sleep_loop, _join_a_thread_stuck_on_a_lock, _join_a_slow_thread,
+    _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
     _waiting_on_a_socket, _join_before_draining_the_queue, _get_from_a_child_that_sent_nothing,
     _child_waits_for_a_lock_the_parent_holds, _a_child_doing_work, _a_child_sleeping,
     _the_first_child_under_forkserver, _a_pipe_fed_from_outside_the_tree)}

@@ -113,6 +113,14 @@ def test_a_pipe_someone_outside_the_proof_may_touch_is_never_a_stall(name):
         f"judged {seen}; expected it to finish with no stall seen")
 
 
+def test_a_join_of_a_thread_that_can_never_end_ends_early():
+    seen = scenario("join_a_thread_stuck_on_a_lock")
+    assert seen["finished"] == [False] and seen["stalled"] == [True] and seen["ended_after"] == [True], (
+        f"stall.join() of a thread waiting for a lock the main thread holds (and then releases) gave {seen}: "
+        f"expected the first join ended by the detector, not by its {BOUND:g} s bound, and the second to see "
+        "the thread end")
+
+
 # -- busy but getting nowhere: named at once, at its line --------------------------------------
 
 @pytest.mark.parametrize("name, line, lesson", [
@@ -133,6 +141,7 @@ def test_a_thread_that_spins_while_the_test_waits_ends_the_wait_early(name, line
 
 @pytest.mark.parametrize("name", [
     "starved_runnable_thread",      # runnable, kept off its only CPU by three spinning processes
+    "join_a_slow_thread",           # stall.join() of a thread in time.sleep
     "timed_wait",                   # Event.wait(timeout): its own timeout will end it
     "waiting_for_a_child_process",  # a lock only a child process will release
     "waiting_on_a_socket",          # recv(), fed by a thread that was asleep when the test began
