@@ -320,7 +320,9 @@ class Detector:
             wait = None
         main = _read(self.main_tid) if wait is not None else None
         asleep = main is not None and main.state == "S"
-        others = thread_ids() - self.before - {self._tid, self.main_tid}
+        # Threads older than the test count too: one an earlier test left spinning in the student's
+        # module keeps every later proof of a stall away, and only wrong code leaves one.
+        others = thread_ids() - {self._tid, self.main_tid}
         found = self.spin.look(wait if asleep else None, main.switches if asleep else None, others)
         if found is None:
             return False
