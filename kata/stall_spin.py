@@ -10,9 +10,11 @@ machine stretches every wait. What the kernel counts for each thread can:
 - meanwhile another thread of the test, looked at every sample, stays in the
   student's module, and either burns CPU (SPIN_CPU seconds of its own run
   time, which a starved thread does not accumulate) or, its innermost frame
-  always the student's own code, goes to sleep and wakes up SPIN_WAKES times
-  (a ``time.sleep`` in a loop): counted in wake-ups, which a loaded machine
-  makes fewer, never more.
+  always the student's own code, goes to sleep of its own accord (a sleep
+  only its own timer ends, never a wait for data or a lock) and wakes up
+  SPIN_WAKES times (a ``time.sleep`` in a loop): counted in wake-ups, which a
+  loaded machine makes fewer, never more. Installed packages (site-packages)
+  are not the standard library: a thread inside one is not the student's.
 
 Either way the thread is doing the same thing over and over while the test
 waits for something it never does. No correct solution comes near these
@@ -33,6 +35,9 @@ SPIN_CPU = 1.5      # CPU-seconds a thread burns in the student's code while the
 SPIN_WAKES = 1500   # times it sleeps and wakes there meanwhile (a sleep in a loop)
 
 _LIBRARY = tuple({str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib")})
+_INSTALLED = ("site-packages", "dist-packages")  # under the stdlib's folder, yet not the standard library
+# The system calls of a sleep of the thread's own (time.sleep): nobody else can end it.
+_SLEEPS = {"x86_64": {35, 230}, "aarch64": {101, 115}}.get(os.uname().machine, set()) if hasattr(os, "uname") else set()
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -61,7 +66,18 @@ def wakeups(tid: int) -> int | None:
 
 
 def _in_library(filename: str) -> bool:
-    return filename.startswith("<") or filename.startswith(_LIBRARY)
+    return filename.startswith("<") or filename.startswith(_LIBRARY) and not any(
+        part in filename for part in _INSTALLED)
+
+
+def sleeps_of_its_own(tid: int) -> bool:
+    """Whether thread ``tid`` runs, or sleeps in a sleep only its own timer ends (not a wait for anybody)."""
+    try:
+        with open(f"/proc/self/task/{tid}/syscall") as file:
+            call = file.read().split()[0]
+    except (OSError, IndexError):
+        return False
+    return call == "running" or call.lstrip("-").isdigit() and int(call) in _SLEEPS
 
 
 @dataclass
@@ -90,7 +106,7 @@ class _Run:
     """One thread followed through one kata wait of the main thread."""
     cpu: float
     wakes: int
-    strict: bool = True          # every sample had the student's code innermost
+    strict: bool = True          # every sample had the student's code innermost, running or in a sleep of its own
     lines: Counter = field(default_factory=Counter)
 
 
@@ -127,7 +143,7 @@ class SpinWatch:
                 self._runs.pop(tid, None)  # outside the student's code: whatever it does, it is not the student's loop
                 continue
             run = self._runs.setdefault(tid, _Run(cpu, wakes))
-            run.strict = run.strict and innermost
+            run.strict = run.strict and innermost and sleeps_of_its_own(tid)
             run.lines[where] += 1
             spent, woke = cpu - run.cpu, wakes - run.wakes
             if spent >= self.cpu or (run.strict and woke >= self.wakes):
