@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import hygiene, misuse, pickling, registry, stall, stall_child, stall_picture, trees
+from kata import hygiene, misuse, pickling, registry, stall, stall_child, stall_picture, stall_spin, trees
 from kata.probes import LockSpy
 from kata.results import ResultLog
 from kata.timeline import Timeline
@@ -119,7 +119,8 @@ def pytest_runtest_call(item: pytest.Item):
     if before is not None:
         tree = trees.selected().resolve()
         detector = stall.Detector(before, describe=lambda tids, timed: stall_picture.describe(tids, tree, timed),
-                                  locate=lambda tids, quiet=False: stall_picture.locate(tids, tree, quiet)).start()
+                                  locate=lambda tids, quiet=False: stall_picture.locate(tids, tree, quiet),
+                                  spin=stall_spin.SpinWatch(tree)).start()
     try:
         try:
             return (yield)
@@ -155,6 +156,8 @@ def _explained(failure: BaseException, detector: stall.Detector | None) -> str |
     if detector is None:
         return None
     message = failure.msg if isinstance(failure, pytest.fail.Exception) else str(failure)
+    if detector.spinning is not None:
+        return f"{message}\n\n{detector.spinning}"
     if detector.verdict is not None:
         return f"{message}\n\n{_with_skips(detector.verdict.picture, detector.verdict)}"
     if detector.expiry is not None:

@@ -29,6 +29,10 @@ whose handler raises ``Stall`` carrying a picture of who waits for what.
 Without the proof (not Linux, an unknown architecture, /proc unreadable) the
 detector stays idle and the bounds work as they always did. Frames are only
 read to describe a stall, never to decide one.
+
+Code that keeps moving is no stall; kata.stall_spin proves that a thread
+spins (by its CPU time and wake-ups, while the main thread's kata wait hears
+nothing) and the detector then ends that wait the same way.
 """
 from __future__ import annotations
 
@@ -66,11 +70,12 @@ class BoundedWait:
     deadline: float
     wake: object  # called (from the detector's thread) to end the wait early
     cut: bool = False  # ended by the detector: nobody could have ended it before its bound
+    spun: bool = False  # ended by the detector because a thread of the test spins (kata.stall_spin)
 
 
 _waits: dict[int, BoundedWait] = {}  # native thread id -> its wait in progress
 _waits_lock = threading.Lock()
-_last = threading.local()  # whether the calling thread's last kata wait was ended by the detector
+_last = threading.local()  # whether the calling thread's last kata wait was ended by the detector, and why
 
 
 def _forget_in_child() -> None:
@@ -98,7 +103,7 @@ def bounded(timeout: float | None, what: str, wake):
     try:
         yield me
     finally:
-        _last.cut = me.cut
+        _last.cut, _last.spun = me.cut and not me.spun, me.spun
         watching = _watching
         if watching is not None and not me.cut and time.monotonic() >= me.deadline:
             watching.note_expiry(me)
@@ -112,6 +117,11 @@ def bounded(timeout: float | None, what: str, wake):
 def was_cut() -> bool:
     """Whether the calling thread's last kata wait was ended early, by a stall."""
     return getattr(_last, "cut", False)
+
+
+def was_spun() -> bool:
+    """Whether the calling thread's last kata wait was ended early because a thread of the test spins."""
+    return getattr(_last, "spun", False)
 
 
 def wait_for(cond: threading.Condition, predicate, timeout: float | None, what: str) -> bool:
@@ -129,6 +139,31 @@ def wait_for(cond: threading.Condition, predicate, timeout: float | None, what: 
     with bounded(timeout, what, wake) as wait:
         cond.wait_for(lambda: wait.cut or predicate(), timeout)
         return bool(predicate())
+
+
+def join(thread: threading.Thread, timeout: float, what: str) -> bool:
+    """``thread.join(timeout)`` that the detector can end early; True when the thread has ended.
+
+    Nothing but its end wakes a join (and an exception raised into one marks
+    the thread as ended on some Pythons), so a daemon thread does the join and
+    the caller waits, in a kata wait, to hear that it returned.
+    """
+    if thread.ident is None:
+        thread.join(timeout)  # raises: a thread never started cannot be joined
+    ended = threading.Condition(threading.Lock())
+
+    def watch():
+        thread.join()
+        with ended:
+            ended.notify_all()
+
+    watcher = threading.Thread(target=watch, name=f"kata-join-{thread.name}", daemon=True)
+    watcher.start()
+    with ended:
+        done = wait_for(ended, lambda: not thread.is_alive(), timeout, what)
+    if done:
+        watcher.join()  # it has only its notify to finish
+    return done
 
 
 def barrier_wait(barrier: threading.Barrier, what: str) -> int:
@@ -208,7 +243,8 @@ class Detector:
     sleeps in a loop, is no stall: it meets the bound, and this says where it is).
     """
 
-    def __init__(self, before: set[int], describe=None, locate=None, spared_children=frozenset()) -> None:
+    def __init__(self, before: set[int], describe=None, locate=None, spared_children=frozenset(),
+                 spin=None) -> None:
         # The thread that runs the test (made here, by it): the main thread, unless a plugin runs tests
         # elsewhere; only the main thread can be told by a signal.
         self._runner = threading.current_thread()
@@ -217,6 +253,8 @@ class Detector:
         self.describe = describe or (lambda tids, timed: "")
         self.locate = locate or (lambda tids, quiet=False: "")
         self.spared_children = set(spared_children)
+        self.spin = spin  # a kata.stall_spin.SpinWatch: names a thread that spins while the test waits
+        self.spinning: str | None = None  # what it saw, once it ended a kata wait for that
         self.verdict: Verdict | None = None
         self.expiry: str | None = None  # where the test's threads were when a kata wait first ran out
         self.started = time.monotonic()
@@ -264,11 +302,39 @@ class Detector:
     def _watch(self) -> None:
         self._tid = threading.get_native_id()
         while not self._stop.wait(POLL):
+            if self._spins():
+                continue
             proof = self._prove()
             if proof is None:
                 continue
             if self._act(*proof):
                 return
+
+    def _spins(self) -> bool:
+        """Whether a thread of the test was just proven to spin (the main thread's kata wait is then ended)."""
+        if self.spin is None:
+            return False
+        with _waits_lock:
+            wait = _waits.get(self.main_tid)
+        if wait is not None and (wait.cut or wait.deadline == math.inf):
+            wait = None
+        main = _read(self.main_tid) if wait is not None else None
+        asleep = main is not None and main.state == "S"
+        # Threads older than the test count too: one an earlier test left spinning in the student's
+        # module keeps every later proof of a stall away, and only wrong code leaves one.
+        others = thread_ids() - {self._tid, self.main_tid}
+        found = self.spin.look(wait if asleep else None, main.switches if asleep else None, others)
+        if found is None:
+            return False
+        with _waits_lock:
+            if _waits.get(self.main_tid) is not wait or wait.cut:
+                return False  # it ended meanwhile
+            wait.cut = wait.spun = True
+        if self.spinning is None:
+            self.spinning = found.describe(wait.what)
+        self.spin.reset()
+        wait.wake()
+        return True
 
     def _prove(self):
         """What nobody in the test's tree can change, if nobody there could move; else None.

@@ -20,6 +20,7 @@ class Worker:
         self._cond = cond or threading.Condition()
         self.done = False  # True (and the condition's waiters woken) once the result or error is stored
         self.stalled = False  # a wait for this worker was ended early: it could never have finished
+        self.spun = False  # a wait for this worker was ended early: a thread of the test spins instead
         self.result = None
         self.error: BaseException | None = None
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
@@ -46,6 +47,7 @@ class Worker:
             done = stall.wait_for(self._cond, lambda: self.done, timeout, what)
         if not done:
             self.stalled = self.stalled or stall.was_cut()
+            self.spun = self.spun or stall.was_spun()
             return False
         self.thread.join(bounds.HANG)  # only the thread's last lines are left
         return not self.thread.is_alive()
@@ -77,6 +79,9 @@ def run_bounded(target, *args, timeout: float = bounds.HANG, what: str = "the ca
 
     worker = Worker(target, *args, name=what, **kwargs).start()
     if not worker.finished(timeout):
+        if worker.spun:
+            pytest.fail(f"{what} did not return: a thread of the test keeps running in your module while nothing "
+                        f"happens (see below){hint}", pytrace=False)
         if worker.stalled:
             pytest.fail(f"{what} can never return: nobody in the test could move (see the picture below)"
                         f"{hint}", pytrace=False)

@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from kata import stall, stall_picture
+from kata import stall, stall_picture, stall_spin
 from kata.probes import Rendezvous
 from kata.workers import Worker
 
@@ -106,6 +106,56 @@ def _count(n):
     for i in range(n):
         total += i
     return total
+
+
+def _busy_loop(seen):
+    """A thread that spins on a flag nobody sets while the test waits for it: a busy loop, not a stall."""
+    flag = []
+
+    def spin():
+        while not flag:  # the line the verdict must name
+            pass
+
+    worker = Worker(spin, name="spinner").start()
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"], seen["spun"] = [worker.stalled], [worker.spun]
+    flag.append(True)
+    worker.finished(BOUND)
+
+
+def _sleep_loop(seen):
+    """A thread that sleeps in a loop, looking at a flag nobody sets: it burns little CPU, but wakes often."""
+    flag = []
+
+    def poll():
+        while not flag:
+            time.sleep(0.001)  # the line the verdict must name
+
+    worker = Worker(poll, name="poller").start()
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"], seen["spun"] = [worker.stalled], [worker.spun]
+    flag.append(True)
+    worker.finished(BOUND)
+
+
+def _join_a_thread_stuck_on_a_lock(seen):
+    """stall.join() of a thread that waits for a lock nobody will release: a stall, so the join ends early."""
+    lock = threading.Lock()
+    lock.acquire()
+    stuck = threading.Thread(target=lock.acquire, name="stuck", daemon=True)
+    stuck.start()
+    seen["finished"] = [stall.join(stuck, BOUND, "waits for 'stuck' to end")]
+    seen["stalled"] = [stall.was_cut()]
+    lock.release()
+    seen["ended_after"] = [stall.join(stuck, BOUND, "waits for 'stuck' to end")]
+
+
+def _join_a_slow_thread(seen):
+    """stall.join() of a thread that only takes a while: it returns when the thread ends."""
+    slow = threading.Thread(target=time.sleep, args=(SLOW,), name="slow")
+    slow.start()
+    seen["finished"] = [stall.join(slow, BOUND, "waits for 'slow' to end")]
+    seen["stalled"] = [stall.was_cut()]
 
 
 def _timed_wait(seen):
@@ -275,7 +325,8 @@ def _a_pipe_fed_from_outside_the_tree(seen, method):
 
 SCENARIOS = {function.__name__.lstrip("_"): function for function in (
     _two_threads_opposite_lock_order, _join_inside_the_start_loop, _lock_never_released, _lock_taken_twice,
-    _starved_runnable_thread, _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
+    _starved_runnable_thread, _busy_loop, _sleep_loop, _join_a_thread_stuck_on_a_lock, _join_a_slow_thread,
+    _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
     _waiting_on_a_socket, _join_before_draining_the_queue, _get_from_a_child_that_sent_nothing,
     _child_waits_for_a_lock_the_parent_holds, _a_child_doing_work, _a_child_sleeping,
     _the_first_child_under_forkserver, _a_pipe_fed_from_outside_the_tree)}
@@ -292,7 +343,8 @@ def main(name: str) -> None:
         threading.Thread(target=_send_later, args=(_SOCKETS[1],), name="writer", daemon=True).start()
     detector = stall.Detector(stall.thread_ids(),
                               describe=lambda tids, timed: stall_picture.describe(tids, HERE, timed),
-                              locate=lambda tids, quiet=False: stall_picture.locate(tids, HERE, quiet))
+                              locate=lambda tids, quiet=False: stall_picture.locate(tids, HERE, quiet),
+                              spin=stall_spin.SpinWatch(HERE))
     seen: dict = {"available": stall.available()}
     started = time.monotonic()
     detector.start()
@@ -308,6 +360,7 @@ def main(name: str) -> None:
     verdict = detector.verdict
     seen["picture"] = verdict.picture if verdict else None
     seen["skipped"] = verdict.skipped if verdict else []
+    seen["spinning"] = detector.spinning
     print(json.dumps(seen), flush=True)
     os._exit(0)  # threads stuck for good end with the process
 

@@ -113,10 +113,35 @@ def test_a_pipe_someone_outside_the_proof_may_touch_is_never_a_stall(name):
         f"judged {seen}; expected it to finish with no stall seen")
 
 
+def test_a_join_of_a_thread_that_can_never_end_ends_early():
+    seen = scenario("join_a_thread_stuck_on_a_lock")
+    assert seen["finished"] == [False] and seen["stalled"] == [True] and seen["ended_after"] == [True], (
+        f"stall.join() of a thread waiting for a lock the main thread holds (and then releases) gave {seen}: "
+        f"expected the first join ended by the detector, not by its {BOUND:g} s bound, and the second to see "
+        "the thread end")
+
+
+# -- busy but getting nowhere: named at once, at its line --------------------------------------
+
+@pytest.mark.parametrize("name, line, lesson", [
+    ("busy_loop", "while not flag:  # the line the verdict must name", "a busy loop?"),
+    ("sleep_loop", "time.sleep(0.001)  # the line the verdict must name", "a sleep in a loop?"),
+])
+def test_a_thread_that_spins_while_the_test_waits_ends_the_wait_early(name, line, lesson):
+    seen = scenario(name)
+    assert seen["finished"] == [False] and seen["spun"] == [True] and seen["stalled"] == [False], (
+        f"scenario {name}: a thread loops on a flag nobody sets while the test waits for it; saw {seen}: "
+        f"expected the test's wait ended early because the thread spins, not by its {BOUND:g} s bound")
+    assert "stall_scenarios.py" in seen["spinning"] and line in seen["spinning"] and lesson in seen["spinning"], (
+        f"scenario {name}: the verdict does not name the line the thread spins at ({line!r}) and the lesson "
+        f"({lesson!r}):\n{seen['spinning']}")
+
+
 # -- slow but correct: never a stall -----------------------------------------------------------
 
 @pytest.mark.parametrize("name", [
     "starved_runnable_thread",      # runnable, kept off its only CPU by three spinning processes
+    "join_a_slow_thread",           # stall.join() of a thread in time.sleep
     "timed_wait",                   # Event.wait(timeout): its own timeout will end it
     "waiting_for_a_child_process",  # a lock only a child process will release
     "waiting_on_a_socket",          # recv(), fed by a thread that was asleep when the test began
@@ -126,6 +151,9 @@ def test_slow_but_correct_code_is_never_a_stall(name):
     assert seen["finished"] == [True] and seen["stalled"] == [False] and seen["picture"] is None, (
         f"scenario {name}: code that only takes a while ({SLOW:g} s or more) was judged {seen}; "
         "expected it to finish with no stall seen: a slow machine is not a stall")
+    assert seen["spinning"] is None, (
+        f"scenario {name}: code that only takes a while was judged to spin:\n{seen['spinning']}\n"
+        "a slow machine is not a busy loop")
 
 
 def test_without_the_proof_the_detector_stays_idle(monkeypatch):

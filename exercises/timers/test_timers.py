@@ -11,7 +11,7 @@ import threading
 
 import pytest
 
-from kata import bounds, caller
+from kata import bounds, caller, stall
 from kata.boundary import frozen_time, is_a
 from kata.seam import topic_fixture
 from kata.support.events import FakeClock, GateEvent, SteppingStop
@@ -74,8 +74,7 @@ def start_and_see_it_wait(timer, gate, calls, interval):
 
 
 def joined(timer):
-    timer.join(bounds.HANG)
-    return not timer.is_alive()
+    return stall.join(timer, bounds.HANG, f"waits for the timer {timer.name!r} to end")
 
 
 # -- task 1: a timer runs its function once, later, in its own thread ----------------------
@@ -259,7 +258,8 @@ def test_cancel_while_a_repeating_timer_waits_stops_it(timers):
         + ("called f before waiting" if len(calls) else f"did not begin waiting within {bounds.HANG:g} s"))
     timer.cancel()
     assert joined(timer), (
-        f"cancel() while the repeating timer waited; it was still running {bounds.HANG:g} s later")
+        "cancel() while the repeating timer waited; it was still running when the test stopped waiting for it "
+        "to end")
     assert len(calls) == 0, f"cancel() before the first tick, yet f ran {len(calls)} time(s)"
 
 
