@@ -320,6 +320,21 @@ def test_sftp_checks_the_host_key(ssh, server, tmp_path):
     assert_all_closed([server], "upload() to a host with the wrong key")
 
 
+@pytest.mark.task(4)
+def test_sftp_trusts_a_key_only_for_the_port_known_hosts_lists(ssh, server, tmp_path):
+    known_hosts = tmp_path / "known_hosts_for_port_22"
+    known_hosts.write_text(server.known_hosts_line().replace(f"[{server.host}]:{server.port}", server.host, 1))
+    local = tmp_path / "secret.txt"
+    local.write_bytes(b"secret")
+    with raises(ssh.UnknownHostKeyError,
+                f"upload() to port {server.port} when known_hosts lists {server.host} only on port 22",
+                f"a bare {server.host} in known_hosts is port 22; any other port is looked up as "
+                f"[{server.host}]:{server.port}"):
+        ssh.upload(server.host, server.port, local, "secret.txt", **login(server, known_hosts=known_hosts))
+    assert not (server.root / "secret.txt").exists() and not server.logins, (
+        f"the host got a login attempt although known_hosts lists it for port 22 only: {server.logins}")
+    assert_all_closed([server], "upload() to a host known_hosts lists for another port")
+
 # -- task 5: one command, many hosts -----------------------------------------------
 
 def pool_message(what, timeline, hint):

@@ -128,7 +128,7 @@ def run_command(host, port, command, *, username, known_hosts, password=None, ke
 
 def _trusted_key(host, port, known_hosts):
     """The host key known_hosts lists for host:port; UnknownHostKeyError if none."""
-    name = f"[{host}]:{port}"  # how known_hosts names a host on any port but 22; the kata's servers never use 22
+    name = host if port == 22 else f"[{host}]:{port}"  # known_hosts names port 22 by the bare host
     keys = paramiko.HostKeys(os.fspath(known_hosts)).lookup(name)
     if not keys:
         raise UnknownHostKeyError(f"{name} is not in {known_hosts}: refusing to log in")

@@ -111,4 +111,11 @@ MISTAKES = (
                 "look_for_keys=False,  # only the credentials we were given"),),
         expect="asked an SSH agent for keys",
     ),
+    Mistake(
+        name="known-hosts-port-22-entry-as-a-fallback",
+        edits=(("    keys = paramiko.HostKeys(os.fspath(known_hosts)).lookup(name)\n",
+                "    hosts = paramiko.HostKeys(os.fspath(known_hosts))\n"
+                "    keys = hosts.lookup(name) or hosts.lookup(host)  # or the host's entry for port 22\n"),),
+        expect="in known_hosts is port 22",
+    ),
 )
