@@ -78,3 +78,11 @@ def test_the_readme_tells_a_student_what_to_run_first_and_what_the_tutorial_colu
     assert "Chinese tutorial" in before_table and '"tutorial" column' in before_table, (
         "the paragraph above README.md's topics table should say the tutorial column gives section numbers "
         f"of the Chinese tutorial on processes and threads; it says:\n{before_table}")
+
+
+def test_the_readme_gives_the_spin_proof_its_real_thresholds():
+    from kata import stall_spin
+
+    text = " ".join((trees.ROOT / "README.md").read_text(encoding="utf-8").split())
+    for figure in (f"burns {stall_spin.SPIN_CPU:g} s of CPU time", f"sleeps and wakes {stall_spin.SPIN_WAKES} times"):
+        assert figure in text, f"README's spin paragraph should say {figure!r}, as kata/stall_spin.py does"
