@@ -116,14 +116,16 @@ class JoinGate:
             return self._cond.wait_for(lambda: self.entered >= workers and self._held == 0, timeout)
 
     @contextmanager
-    def watching(self, workers: int):
+    def watching(self, workers):
         """Around the call under test: once it returns, let the workers go and wait for ``workers`` of them.
 
-        If the call raised, nobody is waited for: the error is the test's verdict.
+        ``workers`` is a count, or a function that gives it once the call has returned (when only
+        then is it known how many tasks came to be held). If the call raised, nobody is waited
+        for: the error is the test's verdict.
         """
         try:
             yield self
         except BaseException:
             self.call_returned(workers=0)
             raise
-        self.all_left = self.call_returned(workers)
+        self.all_left = self.call_returned(workers() if callable(workers) else workers)

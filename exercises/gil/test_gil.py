@@ -16,7 +16,7 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
-from kata import bounds, build
+from kata import bounds, build, stall
 from kata.contexts import pretend_cpu_count, process_topic_fixture, spy_context_fixture
 from kata.probes import Rendezvous
 from kata.probes_join import JoinGate
@@ -134,16 +134,18 @@ def test_waiting_tasks_wait_at_the_same_time_in_threads(gil, timeline):
 @pytest.mark.task(1)
 def test_results_come_back_in_the_order_of_the_items(gil):
     # Gates make the last item finish first and the first item last; the first is held until joined.
-    finished = {item: threading.Event() for item in ITEMS}
+    changed = threading.Condition()
     held = HeldUntilJoined(gil)
     order = []
 
     def work(item):
         later = item + 1
-        if later in finished:
-            finished[later].wait(bounds.OVERLAP)
-        order.append(item)
-        finished[item].set()
+        if later in ITEMS:  # a kata wait: tasks run one after another end it at once, as nobody can move
+            with changed:
+                stall.wait_for(changed, lambda: later in order, bounds.OVERLAP, f"task {item} waits for task {later}")
+        with changed:
+            order.append(item)
+            changed.notify_all()
         if item == ITEMS[0]:
             held.hold(item)
         return f"result of {item}"
@@ -174,9 +176,21 @@ def test_each_task_runs_in_a_thread_of_its_own(gil):
 @pytest.mark.task(1)
 def test_run_in_threads_returns_only_after_every_thread_has_finished(gil):
     gate = JoinGate()
-    with gate.watching(workers=len(ITEMS)):
-        bounded(gil.run_in_threads, lambda item: gate.hold(f"task {item}"), list(ITEMS),
-                timeout=bounds.HANG * (len(ITEMS) + 1), what="run_in_threads()")
+    in_caller = []  # tasks run by the thread that called run_in_threads(): nobody could join it, so not held
+
+    def call():
+        me = threading.current_thread()
+
+        def work(item):
+            if threading.current_thread() is me:
+                in_caller.append(item)
+            else:
+                gate.hold(f"task {item}")
+
+        return gil.run_in_threads(work, list(ITEMS))
+
+    with gate.watching(workers=lambda: len(ITEMS) - len(in_caller)):
+        bounded(call, timeout=bounds.HANG * (len(ITEMS) + 1), what="run_in_threads()")
     assert gate.all_left, f"run_in_threads() returned, but its {len(ITEMS)} tasks never all began"
     assert not gate.timed_joins, (
         f"run_in_threads() returned while the threads of {sorted(gate.timed_joins)} were still running: "
