@@ -108,6 +108,15 @@ def _count(n):
     return total
 
 
+def _wait_for_a_loop(seen, loop, flag, name):
+    """Wait (bounded) for a thread running ``loop`` until ``flag`` is set; record how the wait ended; stop it."""
+    worker = Worker(loop, name=name).start()
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"], seen["spun"] = [worker.stalled], [worker.spun]
+    flag.append(True)
+    worker.finished(BOUND)
+
+
 def _busy_loop(seen):
     """A thread that spins on a flag nobody sets while the test waits for it: a busy loop, not a stall."""
     flag = []
@@ -116,11 +125,7 @@ def _busy_loop(seen):
         while not flag:  # the line the verdict must name
             pass
 
-    worker = Worker(spin, name="spinner").start()
-    seen["finished"] = [worker.finished(BOUND)]
-    seen["stalled"], seen["spun"] = [worker.stalled], [worker.spun]
-    flag.append(True)
-    worker.finished(BOUND)
+    _wait_for_a_loop(seen, spin, flag, "spinner")
 
 
 def _sleep_loop(seen):
@@ -131,11 +136,7 @@ def _sleep_loop(seen):
         while not flag:
             time.sleep(0.001)  # the line the verdict must name
 
-    worker = Worker(poll, name="poller").start()
-    seen["finished"] = [worker.finished(BOUND)]
-    seen["stalled"], seen["spun"] = [worker.stalled], [worker.spun]
-    flag.append(True)
-    worker.finished(BOUND)
+    _wait_for_a_loop(seen, poll, flag, "poller")
 
 
 def _join_a_thread_stuck_on_a_lock(seen):
