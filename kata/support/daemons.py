@@ -20,7 +20,7 @@ from pathlib import Path
 
 import psutil
 
-from kata import stall, stall_child
+from kata import stall, stall_child, stall_tree
 from kata.support.processes import CHILD_BOUND
 
 POLL = 0.01  # how often the job looks whether the helper is gone (in the child; costs a correct run ~10 ms)
@@ -48,13 +48,19 @@ def serve_forever(pid_box, started):
     threading.Event().wait()  # killed by the program's end (a daemon) or by the test's clean-up
 
 
-def outlive(pid_box, started, job_started, marker):
-    """The job: wait until the helper is gone (ended and reaped), then write ``marker`` and end.
+def outlive(pid_box, started, job_started, marker, program):
+    """The job: wait until the helper is gone and the program joins its children, then write ``marker``.
 
     ``job_started`` tells the program that the job runs: under spawn a child
     that is still unpickling its arguments when the main code ends can find
     their semaphores already unlinked by the program's exit, so the program
     waits for this before its main code ends.
+
+    At its end a program terminates every daemon child, one after another,
+    and only then joins them all. A job that is wrongly a daemon is
+    terminated just after the helper, and could write its marker in between;
+    so the job also waits until ``program`` (the main process's pid) sleeps
+    in a join, past the last terminate, and a daemon job is dead by then.
     """
     started.wait()
     helper = pid_box.value
@@ -64,7 +70,21 @@ def outlive(pid_box, started, job_started, marker):
         while running(helper) and time.monotonic() < deadline:
             time.sleep(POLL)
     state = "alive" if running(helper) else "gone"
+    _wait_until_joining(program, CHILD_BOUND * 2)
     Path(marker).write_text(f"helper {helper} {state}", encoding="utf-8")
+
+
+def _wait_until_joining(program: int, timeout: float) -> None:
+    """Poll until the main thread of ``program`` sleeps in a wait for a child (wait4, or a poll on sentinels).
+
+    Its main code never waits so, since the script joins nothing; where /proc
+    cannot say (not Linux), this returns at once.
+    """
+    deadline = time.monotonic() + timeout
+    while (sleep := stall_tree.read(program, program)) is not None and time.monotonic() < deadline:
+        if sleep.reaps is not None or sleep.pipes is not None or sleep.ends:
+            return
+        time.sleep(POLL)
 
 
 def _wait_for_the_end_of(pid: int, timeout: float) -> bool:
@@ -101,6 +121,7 @@ def _wait_for_the_end_of(pid: int, timeout: float) -> bool:
 SCRIPT = '''\
 import json
 import multiprocessing as mp
+import os
 
 from kata.impl.daemons import daemons
 from kata.support import daemons as probe
@@ -108,8 +129,8 @@ from kata.support import daemons as probe
 if __name__ == "__main__":
     ctx = mp.get_context()  # the start method chosen on the command line
     pid_box, started, job_started = ctx.Value("i", 0), ctx.Event(), ctx.Event()
-    helper, job = daemons.start_helper_and_job(
-        ctx, probe.serve_forever, (pid_box, started), probe.outlive, (pid_box, started, job_started, {marker!r}))
+    job_args = (pid_box, started, job_started, {marker!r}, os.getpid())
+    helper, job = daemons.start_helper_and_job(ctx, probe.serve_forever, (pid_box, started), probe.outlive, job_args)
     started.wait()  # no timeouts in the program: the test bounds it, and a stall in it is seen at once
     job_started.wait()
     with open({report!r}, "w") as out:
