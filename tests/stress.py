@@ -32,7 +32,9 @@ from tests.test_first_failure import first_failure, shown
 
 @contextmanager
 def busy_cores(count: int):
-    loops = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    # Each loop spins only while its parent lives, so a stress run killed by a signal leaves none behind.
+    spin = f"import os\nwhile os.getppid() == {os.getpid()}: pass"
+    loops = [subprocess.Popen([sys.executable, "-c", spin]) for _ in range(count)]
     try:
         yield
     finally:
