@@ -19,7 +19,7 @@ from kata.sandbox import containment
 TOPIC = "locks"  # the topic of the in-process controls
 # The attacks on the judge's harness are the same whatever the topic; they run against every topic whose
 # tests trust something new from the sandbox (a returned Thread, a caller's identity, a frozen clock).
-SANDBOXED = ("locks", "timers", "events")
+SANDBOXED = ("locks", "timers", "events", "threads")
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
 
 FORGE_LOG = '''
