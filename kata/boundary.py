@@ -8,7 +8,11 @@ else the sandbox answers makes the test fail, never pass).
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
+import tempfile
+import threading
+from pathlib import Path
 
 
 def _sandbox_session():
@@ -61,3 +65,52 @@ def frozen_time(when: str):
         yield _SandboxFreeze(sandbox)
     finally:
         sandbox.peer.call_plain("unfreeze")
+
+
+# -- the process the code under test runs in ---------------------------------------
+
+def support(module):
+    """A kata support module (kata.support.*) as the code under test's process has it.
+
+    The work and data a test hands to the module's threads and children must
+    live where they run: in one process this is ``module`` itself; under
+    ``--sandbox`` it is a proxy of the sandbox's own import of it, so its
+    functions run there and what its classes make stays there.
+    """
+    session = _sandbox_session()
+    return module if session is None else session.current().support(module.__name__)
+
+
+def process_id() -> int:
+    """os.getpid() of the process the code under test runs in (the sandbox's, read from /proc)."""
+    session = _sandbox_session()
+    return os.getpid() if session is None else session.current().process_id()
+
+
+def thread_ident() -> int:
+    """threading.get_ident() as the code under test sees the calling thread.
+
+    Under ``--sandbox`` a thread's calls are served by one sandbox thread of its
+    own (the main thread's by the sandbox's main thread), whose ident this is.
+    """
+    session = _sandbox_session()
+    return threading.get_ident() if session is None else session.current().thread_ident()
+
+
+def is_inside(thread: threading.Thread, *functions) -> bool:
+    """Whether ``thread``'s call into the code under test runs one of ``functions`` now (Thread.join, ...)."""
+    session = _sandbox_session()
+    if session is None:
+        from kata import probes_join
+
+        return probes_join.is_inside(thread, *functions)
+    names = [f"{function.__module__}.{function.__qualname__}" for function in functions]
+    return session.current().peer.call_plain("inside", thread.ident, names) is True
+
+
+def writable_dir(tmp_path: Path) -> Path:
+    """A folder the code under test may write in: ``tmp_path``, or under --sandbox one in the sandbox's box."""
+    session = _sandbox_session()
+    if session is None:
+        return tmp_path
+    return Path(tempfile.mkdtemp(prefix="test-", dir=session.current().box))

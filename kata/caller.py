@@ -52,6 +52,12 @@ def daemon() -> bool:
     return identity[4] if identity else threading.current_thread().daemon
 
 
+def is_main() -> bool:
+    """Whether the calling thread is its process's main thread (the judge's, for a call from the sandbox)."""
+    identity = _identity()
+    return identity[5] if identity else threading.current_thread() is threading.main_thread()
+
+
 def thread_key():
     """Something that tells the calling thread apart from every other, for as long as it is kept.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,7 +96,11 @@ def start_method() -> str:
 
 @pytest.fixture
 def mp_context(start_method):
-    """The multiprocessing context chosen with --start-method."""
+    """The multiprocessing context chosen with --start-method (under --sandbox, the sandbox's own)."""
+    if "kata.sandbox.session" in sys.modules and sys.modules["kata.sandbox.session"].enabled():
+        from kata.sandbox import contexts
+
+        return contexts.context(start_method)
     return multiprocessing.get_context(start_method)
 
 

@@ -19,7 +19,7 @@ from kata.sandbox import containment
 TOPIC = "locks"  # the topic of the in-process controls
 # The attacks on the judge's harness are the same whatever the topic; they run against every topic whose
 # tests trust something new from the sandbox (a returned Thread, a caller's identity, a frozen clock).
-SANDBOXED = ("locks", "timers", "events")
+SANDBOXED = ("locks", "timers", "events", "threads")
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
 
 FORGE_LOG = '''
@@ -174,6 +174,15 @@ _caller.ident = lambda: "the timer thread, trust me"
 ''', ["test_the_function_runs_only_after_the_wait_and_in_the_timer_thread"]),
 }
 
+# The same for the threads solution: the ident the sandbox gives for the thread that serves a test's calls.
+FORGED_THREADS_REPORTS = {
+    "get_ident() answered with a string": ('''
+import gc as _gc
+for _server in [o for o in _gc.get_objects() if type(o).__name__ == "SandboxBridge"]:
+    _server._registry.pin("get_ident", lambda: "the main thread, trust me")
+''', ["test_who_am_i_in_the_main_thread", "test_who_am_i_in_a_named_thread"]),
+}
+
 
 def attacked_tree(root, name: str, base, code: str, topic: str = TOPIC):
     module = root / name / topic / f"{topic}.py"
@@ -200,6 +209,9 @@ def attack_runs(tmp_path_factory):
     for index, (name, (code, _)) in enumerate(FORGED_REPORTS.items()):
         solution = attacked_tree(root, f"forged-{index}", trees.SOLUTIONS, code, "timers")
         futures[("forged", name)] = pool.submit(engine.run_topic, "timers", solution, extra_args=("--sandbox",))
+    for index, (name, (code, _)) in enumerate(FORGED_THREADS_REPORTS.items()):
+        solution = attacked_tree(root, f"forged-threads-{index}", trees.SOLUTIONS, code, "threads")
+        futures[("forged", name)] = pool.submit(engine.run_topic, "threads", solution, extra_args=("--sandbox",))
     yield lambda *key: futures[key].result()
     pool.shutdown(wait=True)
 
@@ -247,12 +259,12 @@ def test_the_attack_is_real_in_one_process(attack_runs, attack):
         "fix the attack so that the control shows what the sandbox prevents")
 
 
-@pytest.mark.parametrize("forgery", FORGED_REPORTS)
+@pytest.mark.parametrize("forgery", [*FORGED_REPORTS, *FORGED_THREADS_REPORTS])
 def test_a_malformed_answer_from_the_sandbox_fails_the_tests_that_rely_on_it(attack_runs, forgery):
     run = attack_runs("forged", forgery)
-    _, relying = FORGED_REPORTS[forgery]
+    _, relying = {**FORGED_REPORTS, **FORGED_THREADS_REPORTS}[forgery]
     outcomes = {r["nodeid"].split("::")[-1]: r["outcome"] for r in run.records}
     passed = [name for name in relying if outcomes.get(name) == "passed"]
     assert run.records and not passed, (
-        f"the timers solution whose sandbox answered the judge malformed ({forgery}) passed {passed}; "
+        f"the solution whose sandbox answered the judge malformed ({forgery}) passed {passed}; "
         "expected every test that relies on that answer to fail: a report the judge cannot read vouches for nothing")

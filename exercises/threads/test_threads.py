@@ -6,13 +6,12 @@ the arguments it got; a gate (an Event only the test opens) holds work still
 while the test looks at the thread that runs it.
 """
 import multiprocessing.process
-import os
 import threading
 
 import pytest
 
-from kata import bounds
-from kata.probes_join import JoinGate, is_inside, wait_until
+from kata import bounds, boundary, caller
+from kata.probes_join import JoinGate, wait_until
 from kata.seam import topic_fixture
 from kata.support import threads as threads_support
 from kata.workers import Worker, run_bounded
@@ -28,14 +27,13 @@ class Recorder:
         self.calls = []  # (args, ident, thread name)
 
     def __call__(self, *args):
-        me = threading.current_thread()
-        self.calls.append((args, threading.get_ident(), me.name))
+        self.calls.append((args, caller.ident(), caller.thread_name()))
         return self.result
 
 
 def joined(thread, what):
     """Join a thread the code under test started; fail with a message if that cannot be done."""
-    if not isinstance(thread, threading.Thread):
+    if not boundary.is_a(thread, threading.Thread):
         pytest.fail(f"{what} returned {thread!r}; expected the threading.Thread it started", pytrace=False)
     thread.join(bounds.HANG)
     if thread.is_alive():
@@ -95,7 +93,7 @@ def test_start_thread_returns_while_the_work_is_still_running(threads):
     work_ident = []
 
     def work(*args):
-        work_ident.append(threading.get_ident())
+        work_ident.append(caller.ident())
         entered.set()
         progress.set()
         gate.wait(3 * bounds.HANG)  # held until the test opens the gate (bounded: outlasts the test's own wait)
@@ -106,23 +104,23 @@ def test_start_thread_returns_while_the_work_is_still_running(threads):
         finally:
             progress.set()
 
-    caller = Worker(call, name="caller").start()
+    starter = Worker(call, name="caller").start()
     try:
         progress.wait(bounds.HANG)  # start_thread() returned (or raised), or work began: whichever came first
-        if caller.finished(0):
-            caller.outcome()
+        if starter.finished(0):
+            starter.outcome()
         if not entered.wait(bounds.HANG):
-            pytest.fail(f"start_thread(work, 'held') returned {caller.outcome()!r}, and work had not begun "
+            pytest.fail(f"start_thread(work, 'held') returned {starter.outcome()!r}, and work had not begun "
                         f"{bounds.HANG:g} s later: call start() on the thread", pytrace=False)
-        if work_ident[0] == caller.thread.ident:
+        if work_ident[0] == starter.thread.ident:
             pytest.fail("work ran in the thread that called start_thread(): target=work(label) calls work "
                         "right there — pass the function itself: target=work, args=(label,)", pytrace=False)
-        if not caller.finished():
+        if not starter.finished():
             pytest.fail(f"start_thread() had not returned {bounds.HANG:g} s after its thread began work that "
                         "was held at a gate: did you call join() before returning? Start the thread and "
                         "return it; the caller decides when to wait for it", pytrace=False)
-        thread = caller.outcome()
-        assert isinstance(thread, threading.Thread) and thread.is_alive(), (
+        thread = starter.outcome()
+        assert boundary.is_a(thread, threading.Thread) and thread.is_alive(), (
             f"start_thread() returned {thread!r} while its work was held at a gate; expected the thread, "
             "still running")
     finally:
@@ -165,7 +163,7 @@ def start_and_join(thread, work, label):
 @pytest.mark.task(2)
 def test_a_job_thread_is_a_thread_named_after_its_label(threads):
     thread, name = make_job_thread(threads, Recorder(), "tally")
-    assert isinstance(thread, threading.Thread), "JobThread must subclass threading.Thread"
+    assert boundary.is_a(thread, threading.Thread), "JobThread must subclass threading.Thread"
     assert name == "tally", (
         f"JobThread(work, 'tally').name is {name!r}; expected 'tally': super().__init__(name=label)")
 
@@ -197,14 +195,14 @@ def test_the_result_is_kept_on_the_thread(threads):
 @pytest.mark.task(3)
 def test_who_am_i_in_the_main_thread(threads):
     badge = threads.who_am_i()
-    expected = (threading.main_thread().name, threading.get_ident(), True)
+    expected = (threading.main_thread().name, boundary.thread_ident(), True)
     assert tuple(badge) == expected, f"who_am_i() in the main thread returned {badge!r}; expected {expected}"
 
 
 @pytest.mark.task(3)
 def test_who_am_i_in_a_named_thread(threads):
     threads.who_am_i()  # on the test's own thread first: a missing function fails here, plainly
-    asked = Worker(lambda: (threads.who_am_i(), threading.get_ident()), name="courier").start()
+    asked = Worker(lambda: (threads.who_am_i(), boundary.thread_ident()), name="courier").start()
     assert asked.finished(), f"who_am_i() did not return within {bounds.HANG:g} s"
     badge, ident = asked.outcome()
     assert badge.name == "courier", (
@@ -260,14 +258,15 @@ def test_change_in_thread_returns_only_after_its_thread_has_finished(threads):
 
 @pytest.mark.task(4)
 def test_a_thread_changes_the_callers_own_data(threads):
-    data = {"visits": []}
-    threads.change_in_thread(threads_support.note_visit, data)
+    support = boundary.support(threads_support)  # the work and its dict live in your module's process
+    data = support.Data(visits=[])
+    threads.change_in_thread(support.note_visit, data)
     visits = data["visits"]
     assert visits, (
         "change_in_thread(work, data) returned and data['visits'] is still empty: the work's change did "
         "not reach the caller's dict — did the work run in a thread of this process, and was it joined?")
     pid, ident = visits[0]
-    assert pid == os.getpid(), "the work ran in another process; a thread shares this process's memory"
+    assert pid == boundary.process_id(), "the work ran in another process; a thread shares this process's memory"
     assert ident != threading.get_ident(), (
         "the work ran in the calling thread: target=work(data) calls it right there — pass target=work, "
         "args=(data,)")
@@ -276,24 +275,25 @@ def test_a_thread_changes_the_callers_own_data(threads):
 
 @pytest.mark.task(4)
 def test_change_in_process_returns_only_after_its_child_has_finished(threads, mp_context, tmp_path):
+    support = boundary.support(threads_support)  # the work and its dict live in your module's process
     entered, release = mp_context.Event(), mp_context.Event()  # the child stays in its work until released
-    data = {"visits": [], "report": str(tmp_path / "visit.json"), "entered": entered, "release": release}
-    caller = Worker(threads.change_in_process, threads_support.visit_and_wait, data, mp_context,
-                    name="caller").start()
+    data = support.Data(visits=[], report=str(boundary.writable_dir(tmp_path) / "visit.json"), entered=entered,
+                        release=release)
+    starter = Worker(threads.change_in_process, support.visit_and_wait, data, mp_context, name="caller").start()
     joins = (multiprocessing.process.BaseProcess.join, threading.Thread.join)
     try:
         # Until the caller has returned, or the work has begun and the caller waits in join() for it
         # (or the work ran right here, in this process: a later test names that).
-        wait_until(lambda: caller.finished(0) or data["visits"]
-                   or (entered.is_set() and is_inside(caller.thread, *joins)))
+        wait_until(lambda: starter.finished(0) or data["visits"]
+                   or (entered.is_set() and boundary.is_inside(starter.thread, *joins)))
         # A caller that returned before the release, while the work it started runs (or is about to) in
         # a child, returned early: the child cannot finish its work until the test lets it go.
-        returned_early = (caller.finished(0) and caller.error is None and not data["visits"]
+        returned_early = (starter.finished(0) and starter.error is None and not data["visits"]
                           and entered.wait(bounds.HANG))
     finally:
         release.set()  # before anything could kill the child: a set() on an Event whose waiter died can hang
-    assert caller.finished(), f"change_in_process() did not return within {bounds.HANG:g} s of its child's release"
-    exitcode = caller.outcome()
+    assert starter.finished(), f"change_in_process() did not return within {bounds.HANG:g} s of its child's release"
+    exitcode = starter.outcome()
     assert not returned_early, (
         f"change_in_process() returned {exitcode!r} while its child was still running (the child's work was held "
         "until the test let it go): join() the child before returning — process.exitcode is None until then")
@@ -301,9 +301,10 @@ def test_change_in_process_returns_only_after_its_child_has_finished(threads, mp
 
 @pytest.mark.task(4)
 def test_a_child_process_changes_only_its_own_copy(threads, mp_context, tmp_path):
-    report = tmp_path / "visit.json"
-    data = {"visits": [], "report": str(report)}
-    exitcode = threads.change_in_process(threads_support.note_visit, data, mp_context)
+    support = boundary.support(threads_support)  # the work and its dict live in your module's process
+    report = boundary.writable_dir(tmp_path) / "visit.json"
+    data = support.Data(visits=[], report=str(report))
+    exitcode = threads.change_in_process(support.note_visit, data, mp_context)
     visits = data["visits"]
     if visits:
         pid, ident = visits[0]
@@ -318,7 +319,7 @@ def test_a_child_process_changes_only_its_own_copy(threads, mp_context, tmp_path
     assert seen is not None, (
         "change_in_process() returned, but the work never ran: start a child process with "
         "mp_context.Process(target=work, args=(data,)) and join it")
-    assert seen["pid"] != os.getpid(), "the work ran in this process, not in a child process"
+    assert seen["pid"] != boundary.process_id(), "the work ran in this process, not in a child process"
     assert seen["visits"] == 1, (
         f"the child saw {seen['visits']} visits in its copy of data; expected 1 (its own)")
     assert exitcode == 0, (

@@ -127,7 +127,8 @@ class Peer:
             return far
 
     def invoke(self, token: str, op: str, name: str = "", args=(), kwargs=None):
-        identity = [caller.thread_name(), caller.ident(), caller.pid(), caller.serial(), caller.daemon()]
+        identity = [caller.thread_name(), caller.ident(), caller.pid(), caller.serial(), caller.daemon(),
+                    caller.is_main()]
         request = (token, op, name, self.encode(list(args)), self.encode(dict(kwargs or {})), identity)
         with self._count_lock:
             self.in_flight += 1
@@ -318,7 +319,7 @@ class Bridge:
         peer = self._peer_holder()
         previous = getattr(caller._serving, "identity", None)
         caller._serving.identity = (str(identity[0]), int(identity[1]), int(identity[2]), int(identity[3]),
-                                    identity[4] is True)
+                                    identity[4] is True, identity[5] is True)
         me = threading.current_thread()
         own_name, own_daemon = me.name, me.daemon
         if self._mirror_name:

@@ -7,8 +7,10 @@ environment name no result log, output path or grader state.
 """
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import queue
 import sys
 import threading
 from pathlib import Path
@@ -16,9 +18,53 @@ from pathlib import Path
 import Pyro5.api
 
 from kata import probes_join, seam, trees
-from kata.sandbox import bridge
+from kata.sandbox import bridge, contexts
 
 MODULE_PREFIX = "module:"
+SUPPORT_PREFIX = "kata.support."
+IDENT_TOKEN = "get_ident"  # threading.get_ident, called from the thread that serves the caller
+# The functions a test may ask whether the thread serving one of its threads is inside (boundary.is_inside).
+WAITS = frozenset({"threading.Thread.join", "multiprocessing.process.BaseProcess.join"})
+
+
+class MainThread:
+    """The sandbox's main thread, serving the calls the judge's main thread makes.
+
+    Code under test that asks whether it runs in the main thread
+    (``threading.current_thread() is threading.main_thread()``) gets the answer
+    it would get in one process. A call made while the main thread is busy is a
+    call back made on behalf of the main thread's own work (it waits for the
+    judge, the judge calls in again): it is served where it arrives, as a
+    reentrant call would run in one thread.
+    """
+
+    def __init__(self) -> None:
+        self._tasks: queue.SimpleQueue = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._busy = False
+
+    def run(self, task):
+        with self._lock:
+            if self._busy or threading.current_thread() is threading.main_thread():
+                return task()
+            self._busy = True
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        self._tasks.put((task, done))
+        failed, outcome = done.get()
+        if failed:
+            raise outcome
+        return outcome
+
+    def serve_forever(self) -> None:
+        while True:
+            task, done = self._tasks.get()
+            try:
+                reply = (False, task())
+            except BaseException as exc:  # the serving thread raises it; the main thread serves on
+                reply = (True, exc)
+            with self._lock:
+                self._busy = False  # before the reply: the judge's next call finds the main thread free
+            done.put(reply)
 
 
 @Pyro5.api.expose
@@ -28,6 +74,61 @@ class SandboxBridge(bridge.Bridge):
         self._seen_joins: list = []  # the frames of the join() calls reported during this test
         self._seen_lock = threading.Lock()
         self._frozen = None  # freezegun's freezer while a test holds the module's clock still
+        self.main = MainThread()
+        self._serving: dict[int, int] = {}  # a serving thread's ident -> the ident of the caller it serves
+
+    def invoke(self, token, op, name, args, kwargs, identity):
+        serve = super().invoke
+        if type(identity) in (list, tuple) and len(identity) > 5 and identity[5] is True:
+            return self.main.run(lambda: self._serve_for(serve, token, op, name, args, kwargs, identity))
+        return self._serve_for(serve, token, op, name, args, kwargs, identity)
+
+    def _serve_for(self, serve, token, op, name, args, kwargs, identity):
+        me = threading.get_ident()
+        previous = self._serving.get(me)
+        self._serving[me] = identity[1] if type(identity) in (list, tuple) and len(identity) > 1 else None
+        try:
+            return serve(token, op, name, args, kwargs, identity)
+        finally:
+            if previous is None:
+                self._serving.pop(me, None)
+            else:
+                self._serving[me] = previous
+
+    def inside(self, ident, names) -> bool:
+        """Whether a thread serving the judge's thread ``ident`` runs one of the functions ``names`` now."""
+        if type(names) not in (list, tuple) or any(name not in WAITS for name in names):
+            raise PermissionError("the kata asks only about join()")
+        codes = set()
+        for name in names:
+            module, _, owner_name = name.rpartition(".")[0].rpartition(".")
+            owner = getattr(importlib.import_module(module), owner_name)
+            codes.add(getattr(owner, name.rpartition(".")[2]).__code__)
+        frames = sys._current_frames()
+        for served, serving in list(self._serving.items()):
+            if serving != ident:
+                continue
+            frame = frames.get(served)
+            while frame is not None:
+                if frame.f_code in codes:
+                    return True
+                frame = frame.f_back
+        return False
+
+    def support(self, name: str):
+        """One of the kata's support modules as this process imports it (the work tests hand to children)."""
+        name = str(name)
+        if not name.startswith(SUPPORT_PREFIX) or not name[len(SUPPORT_PREFIX):].isidentifier():
+            raise PermissionError(f"{name} is not one of the kata's support modules")
+        token = f"support:{name}"
+        self._registry.pin(token, importlib.import_module(name))
+        return ["R", token, "module"]
+
+    def context(self, method: str):
+        """The multiprocessing context of ``method`` that the module's children are started with."""
+        token = f"context:{method}"
+        self._registry.pin(token, contexts.serve(str(method)))
+        return ["R", token, "context"]
 
     def freeze(self, when: str) -> bool:
         """Stop the clock the module reads at ``when`` (freezegun, as a test in one process does)."""
@@ -106,6 +207,9 @@ def main() -> None:
     registry = bridge.Registry()
     judge = bridge.Peer(config["judge"], registry, bridge.JudgeObject)
     server = SandboxBridge(registry, lambda: judge, bridge.SANDBOX_OPS, mirror_name=True)
+    registry.pin(IDENT_TOKEN, threading.get_ident)
+    if config.get("start_method"):
+        contexts.serve(config["start_method"])  # its helper processes start before any test counts children
 
     def report(args) -> None:
         error = args.exc_value
@@ -118,7 +222,8 @@ def main() -> None:
     threading.excepthook = report
     daemon = Pyro5.api.Daemon(unixsocket=config["socket"])
     daemon.register(server, "bridge")
-    daemon.requestLoop()
+    threading.Thread(target=daemon.requestLoop, name="kata-sandbox-server", daemon=True).start()
+    server.main.serve_forever()
 
 
 if __name__ == "__main__":

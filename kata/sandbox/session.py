@@ -23,6 +23,7 @@ import Pyro5.api
 
 from kata import bounds, seam, trees
 from kata.sandbox import bridge, containment, wire
+from kata.sandbox import process as process_tokens
 
 REPORT_TOKEN = "thread-exceptions"
 SANDBOX_MODULE = "kata.sandbox.process"
@@ -121,7 +122,37 @@ class Sandbox:
             self.modules[topic] = self.peer.decode(payload)
         return self.modules[topic]
 
+    def context(self, method: str):
+        """The sandbox's multiprocessing context of ``method`` (kata.sandbox.contexts)."""
+        return self._served("context", method)
+
+    def support(self, name: str):
+        """The sandbox's own import of the kata support module ``name``."""
+        return self._served("support", name)
+
+    def _served(self, method: str, *args):
+        far = self.peer.decode(self.peer.call_plain(method, *args))
+        if not isinstance(far, bridge.RemoteObject):
+            raise bridge.SandboxGone(f"the sandbox answered {method}() with something that is not its object")
+        return far
+
+    def thread_ident(self) -> int:
+        """threading.get_ident() in the sandbox thread that serves the calling thread."""
+        ident = self.peer.invoke(process_tokens.IDENT_TOKEN, "call")
+        if type(ident) is not int:
+            raise bridge.SandboxGone(f"the sandbox answered get_ident() with a {type(ident).__name__}")
+        return ident
+
     # -- what the judge sees from outside ----------------------------------------
+
+    def process_id(self) -> int:
+        """The sandbox's pid as it sees itself (inside bwrap's PID namespace: the last number on NSpid)."""
+        try:
+            with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
+                line = next((l for l in status if l.startswith("NSpid:")), f"NSpid:\t{self.pid}")
+        except OSError:
+            raise bridge.SandboxGone("the sandbox process is gone") from None
+        return int(line.split()[-1])
 
     def tasks(self) -> dict[int, int]:
         """The sandbox's threads as the kernel lists them: each one's id here -> its id inside the sandbox.
