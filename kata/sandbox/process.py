@@ -28,6 +28,7 @@ class SandboxBridge(bridge.Bridge):
         self._seen_joins: list = []  # the frames of the join() calls reported during this test
         self._seen_lock = threading.Lock()
         self._frozen = None  # freezegun's freezer while a test holds the module's clock still
+        self._sleeps = None  # (real time.sleep, random state, lengths) while one thread's sleeps are recorded
 
     def freeze(self, when: str) -> bool:
         """Stop the clock the module reads at ``when`` (freezegun, as a test in one process does)."""
@@ -52,6 +53,43 @@ class SandboxBridge(bridge.Bridge):
             frozen.stop()
         return True
 
+    def record_sleeps(self, thread_name: str, seed: int) -> bool:
+        """Record, not sleep, the time.sleep() calls of the thread named ``thread_name``; seed random.
+
+        Threads serving a test's thread carry its name (mirror_name), so the name
+        picks the calls made for it. The lengths go back as plain data.
+        """
+        import random
+        import time
+
+        self.stop_recording_sleeps()
+        real_sleep, slept, name = time.sleep, [], str(thread_name)
+
+        def spy(seconds):
+            if threading.current_thread().name == name:
+                slept.append(float(seconds))
+            else:
+                real_sleep(seconds)
+
+        self._sleeps = (real_sleep, random.getstate(), slept)
+        random.seed(int(seed))
+        time.sleep = spy
+        return True
+
+    def sleeps(self) -> list:
+        if self._sleeps is None:
+            raise RuntimeError("no sleeps are being recorded")
+        return list(self._sleeps[2])
+
+    def stop_recording_sleeps(self) -> bool:
+        if self._sleeps is not None:
+            import random
+            import time
+
+            (time.sleep, state, _), self._sleeps = self._sleeps, None
+            random.setstate(state)
+        return True
+
     def load(self, topic: str):
         """The topic's module as a token, or the seam's message on why it cannot be imported."""
         # The import stands in for the judge's main thread, which asks for it: a thread the module
@@ -72,6 +110,7 @@ class SandboxBridge(bridge.Bridge):
         """Forget every object the last test was handed; the modules stay loaded."""
         self._registry.clear()
         self.unfreeze()
+        self.stop_recording_sleeps()
         with self._seen_lock:
             self._seen_joins.clear()
 
