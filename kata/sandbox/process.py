@@ -131,6 +131,25 @@ class SandboxBridge(bridge.Bridge):
                 found.append([key, timed])
         return found
 
+    def waits(self) -> list:
+        """Each thread inside the code under test as [name, what it waits in, where, lock it wants, locks held].
+
+        Plain data for the picture of a stall the judge has proven from /proc; never part of the proof.
+        """
+        from kata import stall_picture
+
+        tree = trees.selected().resolve()
+        frames = sys._current_frames()
+        found = []
+        for thread in threading.enumerate():
+            frame = frames.get(thread.ident)
+            where = stall_picture.student_line(frame, tree)
+            if where:
+                doing, _ = stall_picture.what_it_waits_in(frame, None, tree)
+                wants, holds = stall_picture.locks_around(frame, tree) if "for a lock" in doing else (None, set())
+                found.append([thread.name, doing, where, wants, sorted(holds)])
+        return found
+
     def threads(self) -> list:
         """Each live thread as [native id, name, daemon]: names for messages, daemon-ness for the leak check."""
         return [[t.native_id, t.name, t.daemon] for t in threading.enumerate() if t.native_id is not None]
@@ -156,6 +175,13 @@ def main() -> None:
 
     threading.excepthook = report
     daemon = Pyro5.api.Daemon(unixsocket=config["socket"])
+    # Pyro5's housekeeper wakes every 2 s to expire iterator streams, which the bridge never makes; a
+    # thread that wakes by itself would keep the judge from ever proving a stall (kata.stall_sandbox).
+    housekeeper = daemon.transportServer.housekeeper
+    if housekeeper is not None:
+        housekeeper.stop.set()
+        housekeeper.join()
+        daemon.transportServer.housekeeper = None
     daemon.register(server, "bridge")
     daemon.requestLoop()
 
