@@ -41,6 +41,16 @@ def judge_threads_on_the_sandbox() -> frozenset[int]:
     return bridge.asleep_on_the_other_side()
 
 
+def judge_threads_serving() -> frozenset[int]:
+    """The judge's server threads inside a call from the sandbox: a test's work, however old the thread."""
+    session = sys.modules.get("kata.sandbox.session")
+    if session is None or session.running() is None:
+        return frozenset()
+    from kata.sandbox import bridge
+
+    return bridge.serving_now()
+
+
 def sandbox_thread_stuck(pid: int, tid: int, sleep: Sleep) -> bool:
     """Whether a thread of the sandbox's Python process sleeps in a wait only the tree can end."""
     if sleep.state != "S":

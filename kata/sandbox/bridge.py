@@ -59,6 +59,12 @@ def _count(table: dict, tid: int, step: int) -> None:
             del table[tid]
 
 
+def serving_now() -> frozenset[int]:
+    """The native ids of this process's server threads inside a call from the other side (doing a test's work)."""
+    with _waits_lock:
+        return frozenset(_inside_a_call)
+
+
 def asleep_on_the_other_side() -> frozenset[int]:
     """The native ids of this process's threads whose socket read only the other side can end."""
     with _waits_lock:
