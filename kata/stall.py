@@ -45,7 +45,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from kata import stall_child, stall_sandbox, stall_tree
+from kata import stall_child, stall_tree
 from kata.hygiene import _infrastructure_pids
 from kata.stall_child import ChildWait, child_waits, cut_child
 from kata.stall_tree import FUTEX, Sleep
@@ -343,28 +343,16 @@ class Detector:
         own timed waits (by thread id) and the live child processes' sleeps (by (pid, tid)).
         """
         everyone = thread_ids() - {self._tid}
-        # A server thread of the sandbox's bridge that serves a call does the test's work, however old it is.
-        mine = everyone - self.before | everyone & stall_sandbox.judge_threads_serving()
-        on_sandbox = stall_sandbox.judge_threads_on_the_sandbox()
+        mine = everyone - self.before
         first = {tid: _read(tid) for tid in everyone}
-        if not self._stuck(mine, first, _registered(mine), on_sandbox):
+        if not self._stuck(mine, first, _registered(mine)):
             return None
         children = stall_tree.descendants()
-        box = stall_sandbox.sandbox_pid()
-        if on_sandbox and box not in (children or {}):
-            return None
         # They must sleep; what in does not matter (the test's own, and those of a program it runs).
-        # The sandbox's Python process is judged by its own rule (kata.stall_sandbox), not as a helper.
         helpers = self.spared_children | _infrastructure_pids() | stall_tree.multiprocessing_helpers(children or ())
-        helpers -= {box}
         first_tree = _read_tree(children)
-
-        def asleep(pid, tid, sleep) -> bool:
-            if pid == box:
-                return stall_sandbox.sandbox_thread_stuck(pid, tid, sleep)
-            return sleep.state == "S" if pid in helpers else _tree_stuck(sleep)
-
-        if first_tree is None or not all(asleep(pid, tid, sleep) for (pid, tid), sleep in first_tree.items()):
+        if first_tree is None or not all(
+                sleep.state == "S" if pid in helpers else _tree_stuck(sleep) for (pid, _), sleep in first_tree.items()):
             return None
         sleeps = [first[tid] for tid in mine] + [sleep for (pid, _), sleep in first_tree.items() if pid not in helpers]
         if any(sleep.reaps is not None and sleep.reaps not in children or not sleep.ends <= children.keys()
@@ -391,26 +379,20 @@ class Detector:
             if a is None or b is None or b.state != "S" or a.switches != b.switches:
                 return None
         # Each thread slept from its first reading to its second: the first one shows the wait it is in.
-        if not self._stuck(mine, first, waits, on_sandbox):
+        if not self._stuck(mine, first, waits):
             return None
         # The code under test's own timed waits: their deadlines (monotonic) by thread.
-        timed = {tid: first[tid].deadline for tid in mine if tid not in waits and first[tid].deadline is not None
-                 and first[tid].deadline < math.inf}
-        tree = {key: sleep for key, sleep in first_tree.items() if key[0] not in helpers | {box}}
+        timed = {tid: first[tid].deadline for tid in mine if tid not in waits and first[tid].deadline < math.inf}
+        tree = {key: sleep for key, sleep in first_tree.items() if key[0] not in helpers}
         timed |= {tid: sleep.deadline for (pid, tid), sleep in tree.items()
                   if sleep.deadline < math.inf and (pid, tid) not in in_children}
-        timed |= {tid: stall_sandbox.deadline(sleep) for (pid, tid), sleep in first_tree.items()
-                  if pid == box and stall_sandbox.deadline(sleep) < math.inf}
         return mine, waits, timed, tree, in_children
 
     @staticmethod
-    def _stuck(mine, sample, in_bounded, on_sandbox=frozenset()) -> bool:
-        """Whether each of the test's threads sleeps in a wait with a known deadline, or a kata wait,
-        or reads a socket that only the sandbox can answer (``on_sandbox``; the sandbox is proven apart)."""
+    def _stuck(mine, sample, in_bounded) -> bool:
+        """Whether each of the test's threads sleeps in a wait with a known deadline, or a kata wait."""
         for tid in mine:
             now = sample.get(tid)
-            if tid in on_sandbox and now is not None and now.state == "S" and now.socket:
-                continue
             if now is None or now.state != "S" or not (now.futex or now.on_the_tree):
                 return False
             if now.deadline is None and tid not in in_bounded:

@@ -122,18 +122,14 @@ def what_it_waits_in(frame, bounded: stall.BoundedWait | None, tree: Path):
     return "waits, with no timeout", None
 
 
-def _in_the_sandbox() -> tuple[set[int], dict[str, tuple]]:
-    """Under --sandbox: this process's threads waiting for the sandbox's reply, and what the sandbox
-    reports of its threads inside the code under test, by name (data for the picture, never a proof)."""
+def _in_the_sandbox() -> dict[str, tuple]:
+    """Under --sandbox: what the sandbox reports of its threads inside the code under test, by the name of
+    the test's thread each serves (data for a picture, never a proof)."""
     session = sys.modules.get("kata.sandbox.session")  # imported only by --sandbox
     sandbox = session.running() if session is not None else None
     if sandbox is None:
-        return set(), {}
-    from kata.sandbox import bridge
-
-    with bridge._waits_lock:
-        calling = set(bridge._awaiting_reply)
-    return calling, {name: (doing, where, wants, holds) for name, doing, where, wants, holds in sandbox.waits()}
+        return {}
+    return {name: (doing, where, wants, holds) for name, doing, where, wants, holds in sandbox.waits()}
 
 
 def waiters(tids, tree: Path, timed=None) -> list[Waiter]:
@@ -143,7 +139,7 @@ def waiters(tids, tree: Path, timed=None) -> list[Waiter]:
     frames = sys._current_frames()
     with stall._waits_lock:
         bounded = dict(stall._waits)
-    calling, reported = _in_the_sandbox()
+    reported = _in_the_sandbox()
     found = []
     for tid in sorted(tids, key=lambda tid: (tid != threading.main_thread().native_id, tid)):
         thread = by_tid.get(tid)
@@ -155,7 +151,7 @@ def waiters(tids, tree: Path, timed=None) -> list[Waiter]:
             doing = doing.replace("with no timeout", f"with a timeout ({timed[tid] - time.monotonic():.1f} s left)")
         wants, holds = locks_around(frame, tree) if "for a lock" in doing else (None, set())
         where = student_line(frame, tree)
-        if tid in calling and bounded.get(tid) is None and thread.name in reported:
+        if not where and bounded.get(tid) is None and thread.name in reported:
             # It waits for a call into the sandbox: what that call waits in there, as the sandbox tells.
             doing, where, wants, holds = reported.pop(thread.name)
         found.append(Waiter(thread, doing, where, joins, bounded.get(tid), wants, frozenset(holds)))
@@ -214,12 +210,12 @@ def locate(tids, tree: Path, quiet: bool = False) -> str | None:
     """
     by_tid = {thread.native_id: thread for thread in threading.enumerate()}
     frames = sys._current_frames()
-    calling, reported = _in_the_sandbox()
+    reported = _in_the_sandbox()
     lines = []
     for tid in sorted(tids, key=lambda tid: (tid != threading.main_thread().native_id, tid)):
         thread = by_tid.get(tid)
         where = student_line(frames.get(thread.ident), tree) if thread is not None else ""
-        if not where and tid in calling and thread is not None and thread.name in reported:
+        if not where and thread is not None and thread.name in reported:
             where = reported.pop(thread.name)[1]
         if where:
             lines.append(f"  {name_of(thread)} was at {where}")

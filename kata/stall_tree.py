@@ -42,8 +42,8 @@ import psutil
 
 # System call numbers (see /proc/<pid>/task/<tid>/syscall); aarch64 has no poll, only ppoll.
 _CALLS = {
-    "x86_64": {"read": 0, "write": 1, "poll": 7, "recvfrom": 45, "wait4": 61, "futex": 202, "ppoll": 271},
-    "aarch64": {"read": 63, "write": 64, "recvfrom": 207, "wait4": 260, "futex": 98, "ppoll": 73},
+    "x86_64": {"read": 0, "write": 1, "poll": 7, "wait4": 61, "futex": 202, "ppoll": 271},
+    "aarch64": {"read": 63, "write": 64, "wait4": 260, "futex": 98, "ppoll": 73},
 }.get(platform.machine(), {})
 CALL = {number: name for name, number in _CALLS.items()}
 FUTEX = _CALLS.get("futex")
@@ -62,7 +62,6 @@ class Sleep:
     pipes: frozenset | None = None  # the pipes (inodes) an untimed read, write or poll waits on
     reaps: int | None = None  # the child an untimed wait4 waits for
     ends: frozenset = frozenset()  # the processes (pids) whose end an untimed poll on their pidfds waits for
-    socket: bool = False  # in an untimed receive on a socket (who may answer is for kata.stall_sandbox to say)
 
     @property
     def untimed(self) -> bool:
@@ -96,12 +95,6 @@ def read(tid: int, pid: int | str = "self") -> Sleep | None:
             return Sleep(state, switches)
         deadline = math.inf if timeout == 0 else _futex_deadline(pid, op, timeout)
         return Sleep(state, switches, futex=True, deadline=deadline)
-    if name == "recvfrom" and args:
-        try:
-            on_socket = os.readlink(f"/proc/{pid}/fd/{args[0]}").startswith("socket:[")
-        except OSError:
-            on_socket = False
-        return Sleep(state, switches, socket=on_socket)
     if name in ("read", "write") and args:
         return _on_pipes(state, switches, _pipes(pid, [args[0]]))
     if name in ("poll", "ppoll") and len(args) >= 3:

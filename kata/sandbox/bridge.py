@@ -43,34 +43,6 @@ KNOWN_CLASSES = frozenset({"threading.Thread", "threading.Event", "threading.Tim
 CALLABLE_DUNDERS = frozenset({"__call__", "__enter__", "__exit__"})
 
 
-# Threads of this process asleep on a socket that only the other side can wake (kata.stall_sandbox reads
-# them): those waiting for the other side's reply, by native id and depth, and the server threads, which
-# wait for the other side's next call whenever they are not inside one.
-_awaiting_reply: dict[int, int] = {}
-_servers: set[int] = set()
-_inside_a_call: dict[int, int] = {}
-_waits_lock = threading.Lock()
-
-
-def _count(table: dict, tid: int, step: int) -> None:
-    with _waits_lock:
-        table[tid] = table.get(tid, 0) + step
-        if not table[tid]:
-            del table[tid]
-
-
-def serving_now() -> frozenset[int]:
-    """The native ids of this process's server threads inside a call from the other side (doing a test's work)."""
-    with _waits_lock:
-        return frozenset(_inside_a_call)
-
-
-def asleep_on_the_other_side() -> frozenset[int]:
-    """The native ids of this process's threads whose socket read only the other side can end."""
-    with _waits_lock:
-        return frozenset(_awaiting_reply) | frozenset(_servers - _inside_a_call.keys())
-
-
 class SandboxGone(RuntimeError):
     """The other process is no longer there to answer."""
 
@@ -176,8 +148,6 @@ class Peer:
         return self._transport(method, *args)
 
     def _transport(self, method: str, *args):
-        tid = threading.get_native_id()
-        _count(_awaiting_reply, tid, 1)
         try:
             # Looking the method up already talks to the far side (Pyro5 fetches the object's metadata
             # on first use), so it belongs inside the try as much as the call does.
@@ -193,8 +163,6 @@ class Peer:
             if not far_made or (isinstance(exc, KeyboardInterrupt) and not hasattr(exc, "_pyroTraceback")):
                 raise
             raise SandboxGone(f"the other side sent the error {type(exc).__name__} instead of a reply") from None
-        finally:
-            _count(_awaiting_reply, tid, -1)
 
 
 class _Far:
@@ -347,16 +315,6 @@ class Bridge:
         return os.getpid()
 
     def invoke(self, token, op, name, args, kwargs, identity):
-        tid = threading.get_native_id()
-        with _waits_lock:
-            _servers.add(tid)
-        _count(_inside_a_call, tid, 1)
-        try:
-            return self._invoke(token, op, name, args, kwargs, identity)
-        finally:
-            _count(_inside_a_call, tid, -1)
-
-    def _invoke(self, token, op, name, args, kwargs, identity):
         peer = self._peer_holder()
         previous = getattr(caller._serving, "identity", None)
         caller._serving.identity = (str(identity[0]), int(identity[1]), int(identity[2]), int(identity[3]),
