@@ -1,9 +1,10 @@
 """What a test asks of the code under test's objects and clock, the same in one process and under --sandbox.
 
-In one process these are plain ``isinstance`` and freezegun. Under ``--sandbox``
-the object lives in the sandbox and so does the clock the module reads: the
-question is asked there, and only a strict True counts as a yes (anything
-else the sandbox answers makes the test fail, never pass).
+In one process these are plain ``isinstance``, freezegun and a patched
+``time.sleep``. Under ``--sandbox`` the object lives in the sandbox and so do
+the clock, the sleep and the random numbers the module uses: the question is
+asked there, and only a well-formed answer counts (anything else the sandbox
+answers makes the test fail, never pass).
 """
 from __future__ import annotations
 
@@ -114,3 +115,59 @@ def writable_dir(tmp_path: Path) -> Path:
     if session is None:
         return tmp_path
     return Path(tempfile.mkdtemp(prefix="test-", dir=session.current().box))
+
+
+class _Sleeps:
+    """The lengths one thread asked time.sleep() for, recorded instead of slept."""
+
+    def __init__(self, read) -> None:
+        self._read = read
+
+    def seen(self) -> list[float]:
+        return self._read()
+
+
+def _plain_lengths(reply) -> list[float]:
+    if type(reply) is not list or any(type(seconds) not in (int, float) for seconds in reply):
+        from kata.sandbox import bridge
+
+        raise bridge.SandboxGone(f"the sandbox did not say how long the code under test slept "
+                                 f"(it answered {type(reply).__name__})")
+    return list(reply)
+
+
+@contextlib.contextmanager
+def recorded_sleeps(thread_name: str, seed: int):
+    """time.sleep() of the thread named ``thread_name`` is recorded, not slept; the module's random is seeded.
+
+    Other threads sleep as usual. ``seen()`` gives the lengths asked for; the
+    random state is put back afterwards (in one process it is the test's own).
+    """
+    session = _sandbox_session()
+    if session is None:
+        import random
+        import threading
+        import time
+
+        real_sleep, slept, state = time.sleep, [], random.getstate()
+
+        def spy(seconds):
+            if threading.current_thread().name == thread_name:
+                slept.append(seconds)
+            else:
+                real_sleep(seconds)
+
+        random.seed(seed)
+        time.sleep = spy
+        try:
+            yield _Sleeps(lambda: list(slept))
+        finally:
+            time.sleep = real_sleep
+            random.setstate(state)
+        return
+    sandbox = session.current()
+    _expect_done(sandbox.peer.call_plain("record_sleeps", str(thread_name), int(seed)), "record its sleeps")
+    try:
+        yield _Sleeps(lambda: _plain_lengths(sandbox.peer.call_plain("sleeps")))
+    finally:
+        sandbox.peer.call_plain("stop_recording_sleeps")

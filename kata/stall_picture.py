@@ -57,7 +57,7 @@ def student_line(frame, tree: Path) -> str:
 _LOCK_TAKEN = re.compile(r"with\s+([\w.]+)\s*:|([\w.]+)\.acquire\(")
 
 
-def _locks_around(frame, tree: Path) -> tuple[str | None, set[str]]:
+def locks_around(frame, tree: Path) -> tuple[str | None, set[str]]:
     """The lock this stack waits to take, and the locks it seems to hold already, read from the source.
 
     The innermost line of the code under test takes ``name`` (``with name:`` or
@@ -92,7 +92,7 @@ def _locks_around(frame, tree: Path) -> tuple[str | None, set[str]]:
     return name, held
 
 
-def _what_it_waits_in(frame, bounded: stall.BoundedWait | None, tree: Path):
+def what_it_waits_in(frame, bounded: stall.BoundedWait | None, tree: Path):
     if bounded is not None:
         return bounded.what, None
     innermost = frame
@@ -122,6 +122,16 @@ def _what_it_waits_in(frame, bounded: stall.BoundedWait | None, tree: Path):
     return "waits, with no timeout", None
 
 
+def _in_the_sandbox() -> dict[str, tuple]:
+    """Under --sandbox: what the sandbox reports of its threads inside the code under test, by the name of
+    the test's thread each serves (data for a picture, never a proof)."""
+    session = sys.modules.get("kata.sandbox.session")  # imported only by --sandbox
+    sandbox = session.running() if session is not None else None
+    if sandbox is None:
+        return {}
+    return {name: (doing, where, wants, holds) for name, doing, where, wants, holds in sandbox.waits()}
+
+
 def waiters(tids, tree: Path, timed=None) -> list[Waiter]:
     """What each thread waits in; ``timed`` maps the ids of threads in a timed wait to its deadline."""
     timed = timed or {}
@@ -129,18 +139,22 @@ def waiters(tids, tree: Path, timed=None) -> list[Waiter]:
     frames = sys._current_frames()
     with stall._waits_lock:
         bounded = dict(stall._waits)
+    reported = _in_the_sandbox()
     found = []
     for tid in sorted(tids, key=lambda tid: (tid != threading.main_thread().native_id, tid)):
         thread = by_tid.get(tid)
         if thread is None:
             continue
         frame = frames.get(thread.ident)
-        doing, joins = _what_it_waits_in(frame, bounded.get(tid), tree)
+        doing, joins = what_it_waits_in(frame, bounded.get(tid), tree)
         if tid in timed:
             doing = doing.replace("with no timeout", f"with a timeout ({timed[tid] - time.monotonic():.1f} s left)")
-        wants, holds = _locks_around(frame, tree) if "for a lock" in doing else (None, set())
-        found.append(Waiter(thread, doing, student_line(frame, tree), joins, bounded.get(tid), wants,
-                            frozenset(holds)))
+        wants, holds = locks_around(frame, tree) if "for a lock" in doing else (None, set())
+        where = student_line(frame, tree)
+        if not where and bounded.get(tid) is None and thread.name in reported:
+            # It waits for a call into the sandbox: what that call waits in there, as the sandbox tells.
+            doing, where, wants, holds = reported.pop(thread.name)
+        found.append(Waiter(thread, doing, where, joins, bounded.get(tid), wants, frozenset(holds)))
     return found
 
 
@@ -196,10 +210,13 @@ def locate(tids, tree: Path, quiet: bool = False) -> str | None:
     """
     by_tid = {thread.native_id: thread for thread in threading.enumerate()}
     frames = sys._current_frames()
+    reported = _in_the_sandbox()
     lines = []
     for tid in sorted(tids, key=lambda tid: (tid != threading.main_thread().native_id, tid)):
         thread = by_tid.get(tid)
         where = student_line(frames.get(thread.ident), tree) if thread is not None else ""
+        if not where and thread is not None and thread.name in reported:
+            where = reported.pop(thread.name)[1]
         if where:
             lines.append(f"  {name_of(thread)} was at {where}")
     if not lines and quiet:

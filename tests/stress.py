@@ -123,7 +123,8 @@ def main(argv=None) -> int:
                         help="run each mistake once in full, then only the tests whose message named it")
     parser.add_argument("--cpu-count", type=int, metavar="N",
                         help="make os.cpu_count() say N in the test runs and every process they start")
-    parser.add_argument("--sandbox", action="store_true", help="pass --sandbox to pytest: judge from a sandbox")
+    parser.add_argument("--sandbox", action="store_true",
+                        help="run every tree with --sandbox: the module in a sandbox process, as the grader does")
     parser.add_argument("--same-verdicts", action="store_true",
                         help="also fail a tree when any test's outcome differs between its runs")
     options = parser.parse_args(argv)
@@ -131,6 +132,7 @@ def main(argv=None) -> int:
         pretend_cpu_count(options.cpu_count)
     topic = options.topic
     bad = 0
+    # Passed to every pytest run: which tests, and where the module runs.
     keyword = (("-k", options.keyword) if options.keyword else ()) + (("--sandbox",) if options.sandbox else ())
     with busy_cores(2 if options.load else 0), tempfile.TemporaryDirectory() as scratch:
         if options.only in (None, "solutions"):

@@ -19,7 +19,7 @@ from kata.sandbox import containment
 TOPIC = "locks"  # the topic of the in-process controls
 # The attacks on the judge's harness are the same whatever the topic; they run against every topic whose
 # tests trust something new from the sandbox (a returned Thread, a caller's identity, a frozen clock).
-SANDBOXED = ("locks", "timers", "events", "threads")
+SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks")
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
 
 FORGE_LOG = '''
@@ -153,7 +153,8 @@ while _frame is not None:
 
 
 # What the sandbox answers the judge, made malformed by the module. Each must make the tests that rely on
-# the answer fail, never pass: (code appended to the timers solution, the tests that must fail then).
+# the answer fail, never pass: (code appended to the timers solution, the tests that must fail then), or
+# (code, tests, the topic whose solution it is appended to).
 FORGED_REPORTS = {
     "isinstance() answered with 1 instead of True": ('''
 import kata.sandbox.bridge as _bridge
@@ -172,16 +173,26 @@ for _cls in {type(o) for o in _gc.get_objects() if type(o).__name__ == "SandboxB
 import kata.caller as _caller
 _caller.ident = lambda: "the timer thread, trust me"
 ''', ["test_the_function_runs_only_after_the_wait_and_in_the_timer_thread"]),
-}
-
-# The same for the threads solution: the ident the sandbox gives for the thread that serves a test's calls.
-FORGED_THREADS_REPORTS = {
+    "the recorded sleeps acknowledged with 'yes' and never recorded": ('''
+import gc as _gc
+for _cls in {type(o) for o in _gc.get_objects() if type(o).__name__ == "SandboxBridge"}:
+    _cls.record_sleeps = lambda self, name, seed: "yes"
+''', ["test_without_backoff_it_sleeps_a_random_moment_no_longer_than_the_timeout"], "deadlocks"),
+    "the recorded sleeps answered with a length that is no number": ('''
+import gc as _gc
+for _cls in {type(o) for o in _gc.get_objects() if type(o).__name__ == "SandboxBridge"}:
+    _cls.sleeps = lambda self: ["0.01"]
+''', ["test_without_backoff_it_sleeps_a_random_moment_no_longer_than_the_timeout"], "deadlocks"),
     "get_ident() answered with a string": ('''
 import gc as _gc
 for _server in [o for o in _gc.get_objects() if type(o).__name__ == "SandboxBridge"]:
     _server._registry.pin("get_ident", lambda: "the main thread, trust me")
-''', ["test_who_am_i_in_the_main_thread", "test_who_am_i_in_a_named_thread"]),
+''', ["test_who_am_i_in_the_main_thread", "test_who_am_i_in_a_named_thread"], "threads"),
 }
+
+
+def forged_topic(forgery: str) -> str:
+    return FORGED_REPORTS[forgery][2] if len(FORGED_REPORTS[forgery]) > 2 else "timers"
 
 
 def attacked_tree(root, name: str, base, code: str, topic: str = TOPIC):
@@ -206,12 +217,10 @@ def attack_runs(tmp_path_factory):
                                                                         extra_args=("--sandbox",))
             if topic == TOPIC:
                 futures[("alone", "stub", topic, name)] = pool.submit(engine.run_topic, topic, stub)
-    for index, (name, (code, _)) in enumerate(FORGED_REPORTS.items()):
-        solution = attacked_tree(root, f"forged-{index}", trees.SOLUTIONS, code, "timers")
-        futures[("forged", name)] = pool.submit(engine.run_topic, "timers", solution, extra_args=("--sandbox",))
-    for index, (name, (code, _)) in enumerate(FORGED_THREADS_REPORTS.items()):
-        solution = attacked_tree(root, f"forged-threads-{index}", trees.SOLUTIONS, code, "threads")
-        futures[("forged", name)] = pool.submit(engine.run_topic, "threads", solution, extra_args=("--sandbox",))
+    for index, (name, (code, *_)) in enumerate(FORGED_REPORTS.items()):
+        topic = forged_topic(name)
+        solution = attacked_tree(root, f"forged-{index}", trees.SOLUTIONS, code, topic)
+        futures[("forged", name)] = pool.submit(engine.run_topic, topic, solution, extra_args=("--sandbox",))
     yield lambda *key: futures[key].result()
     pool.shutdown(wait=True)
 
@@ -259,12 +268,12 @@ def test_the_attack_is_real_in_one_process(attack_runs, attack):
         "fix the attack so that the control shows what the sandbox prevents")
 
 
-@pytest.mark.parametrize("forgery", [*FORGED_REPORTS, *FORGED_THREADS_REPORTS])
+@pytest.mark.parametrize("forgery", FORGED_REPORTS)
 def test_a_malformed_answer_from_the_sandbox_fails_the_tests_that_rely_on_it(attack_runs, forgery):
     run = attack_runs("forged", forgery)
-    _, relying = {**FORGED_REPORTS, **FORGED_THREADS_REPORTS}[forgery]
+    relying = FORGED_REPORTS[forgery][1]
     outcomes = {r["nodeid"].split("::")[-1]: r["outcome"] for r in run.records}
     passed = [name for name in relying if outcomes.get(name) == "passed"]
     assert run.records and not passed, (
-        f"the solution whose sandbox answered the judge malformed ({forgery}) passed {passed}; "
+        f"the {forged_topic(forgery)} solution whose sandbox answered the judge malformed ({forgery}) passed {passed}; "
         "expected every test that relies on that answer to fail: a report the judge cannot read vouches for nothing")

@@ -76,6 +76,7 @@ class SandboxBridge(bridge.Bridge):
         self._frozen = None  # freezegun's freezer while a test holds the module's clock still
         self.main = MainThread()
         self._serving: dict[int, int] = {}  # a serving thread's ident -> the ident of the caller it serves
+        self._sleeps = None  # (real time.sleep, random state, lengths) while one thread's sleeps are recorded
 
     def invoke(self, token, op, name, args, kwargs, identity):
         serve = super().invoke
@@ -153,6 +154,43 @@ class SandboxBridge(bridge.Bridge):
             frozen.stop()
         return True
 
+    def record_sleeps(self, thread_name: str, seed: int) -> bool:
+        """Record, not sleep, the time.sleep() calls of the thread named ``thread_name``; seed random.
+
+        Threads serving a test's thread carry its name (mirror_name), so the name
+        picks the calls made for it. The lengths go back as plain data.
+        """
+        import random
+        import time
+
+        self.stop_recording_sleeps()
+        real_sleep, slept, name = time.sleep, [], str(thread_name)
+
+        def spy(seconds):
+            if threading.current_thread().name == name:
+                slept.append(float(seconds))
+            else:
+                real_sleep(seconds)
+
+        self._sleeps = (real_sleep, random.getstate(), slept)
+        random.seed(int(seed))
+        time.sleep = spy
+        return True
+
+    def sleeps(self) -> list:
+        if self._sleeps is None:
+            raise RuntimeError("no sleeps are being recorded")
+        return list(self._sleeps[2])
+
+    def stop_recording_sleeps(self) -> bool:
+        if self._sleeps is not None:
+            import random
+            import time
+
+            (time.sleep, state, _), self._sleeps = self._sleeps, None
+            random.setstate(state)
+        return True
+
     def load(self, topic: str):
         """The topic's module as a token, or the seam's message on why it cannot be imported."""
         # The import stands in for the judge's main thread, which asks for it: a thread the module
@@ -173,6 +211,7 @@ class SandboxBridge(bridge.Bridge):
         """Forget every object the last test was handed; the modules stay loaded."""
         self._registry.clear()
         self.unfreeze()
+        self.stop_recording_sleeps()
         with self._seen_lock:
             self._seen_joins.clear()
 
@@ -191,6 +230,25 @@ class SandboxBridge(bridge.Bridge):
                     key = len(self._seen_joins)
                     self._seen_joins.append(frame)
                 found.append([key, timed])
+        return found
+
+    def waits(self) -> list:
+        """Each thread inside the code under test as [name, what it waits in, where, lock it wants, locks held].
+
+        Plain data for the picture of a stall the judge has proven from /proc; never part of the proof.
+        """
+        from kata import stall_picture
+
+        tree = trees.selected().resolve()
+        frames = sys._current_frames()
+        found = []
+        for thread in threading.enumerate():
+            frame = frames.get(thread.ident)
+            where = stall_picture.student_line(frame, tree)
+            if where:
+                doing, _ = stall_picture.what_it_waits_in(frame, None, tree)
+                wants, holds = stall_picture.locks_around(frame, tree) if "for a lock" in doing else (None, set())
+                found.append([thread.name, doing, where, wants, sorted(holds)])
         return found
 
     def threads(self) -> list:
@@ -221,6 +279,13 @@ def main() -> None:
 
     threading.excepthook = report
     daemon = Pyro5.api.Daemon(unixsocket=config["socket"])
+    # Pyro5's housekeeper wakes every 2 s to expire iterator streams, which the bridge never makes; a
+    # thread that wakes by itself would keep the judge from ever proving a stall (kata.stall_sandbox).
+    housekeeper = daemon.transportServer.housekeeper
+    if housekeeper is not None:
+        housekeeper.stop.set()
+        housekeeper.join()
+        daemon.transportServer.housekeeper = None
     daemon.register(server, "bridge")
     threading.Thread(target=daemon.requestLoop, name="kata-sandbox-server", daemon=True).start()
     server.main.serve_forever()

@@ -29,6 +29,7 @@ REPORT_TOKEN = "thread-exceptions"
 SANDBOX_MODULE = "kata.sandbox.process"
 START_BOUND = 30.0  # a sandbox that cannot answer by then is broken, not slow
 LOG_TAIL = 2000
+REPORT_BOUND = 2.0  # a report for a stall's picture that takes longer is no report
 
 
 _current: Sandbox | None = None
@@ -204,6 +205,30 @@ class Sandbox:
         return [(key, timed) for key, timed in (pair for pair in listed if type(pair) in (list, tuple)
                                                 and len(pair) == 2)
                 if type(key) is int and type(timed) is bool]
+
+    def waits(self) -> list[tuple[str, str, str, str | None, frozenset]]:
+        """What the sandbox says its threads inside the code under test wait in (for a stall's picture only).
+
+        Asked on a proxy of its own with a time limit, from the stall detector's thread; anything
+        but a well-formed answer is no report.
+        """
+        proxy = Pyro5.api.Proxy(self.peer.uri)
+        proxy._pyroTimeout = REPORT_BOUND
+        try:
+            listed = proxy.waits()
+        except Exception:
+            return []
+        finally:
+            proxy._pyroRelease()
+        if type(listed) is not list:
+            return []
+        found = []
+        for entry in listed:
+            if type(entry) is list and len(entry) == 5 and all(type(v) is str for v in entry[:3]) and \
+                    (entry[3] is None or type(entry[3]) is str) and type(entry[4]) is list and \
+                    all(type(v) is str for v in entry[4]):
+                found.append((entry[0], entry[1], entry[2], entry[3], frozenset(entry[4])))
+        return found
 
     def alive(self) -> bool:
         if self.process.poll() is not None:

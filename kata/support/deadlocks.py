@@ -6,12 +6,16 @@ passed. A cycle of threads that each wait *without a timeout* for a lock the
 next one holds is a deadlock for certain (nobody in the cycle can ever release
 anything), so a test names it the moment it forms instead of waiting for a
 hang bound. A thread waiting for a lock it holds itself is the shortest cycle.
+
+Threads are known by ``kata.caller.thread_key()``: under ``--sandbox`` a lock is
+taken by a judge thread serving a sandbox thread, and the key (and the name the
+messages use) is that of the test's thread the call was made for.
 """
 from __future__ import annotations
 
 import threading
 
-from kata import bounds, stall, stall_picture
+from kata import bounds, caller, stall, stall_picture
 from kata.workers import TrackedWorker, Worker
 
 
@@ -22,13 +26,13 @@ class WatchedLock:
         self._graph = graph
         self._lock = threading.Lock()
         self.label = label
-        self.holder: int | None = None
+        self.holder = None  # the thread key (kata.caller.thread_key) of the thread that holds it
         self.before_release = None  # called, still holding the lock, just before each release: what it guarded
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
         if not blocking and timeout != -1:
             raise ValueError("can't specify a timeout for a non-blocking call")
-        graph, me = self._graph, threading.get_ident()
+        graph, me = self._graph, caller.thread_key()
         with graph._cond:
             if self._lock.acquire(False):
                 self.holder = me
@@ -79,9 +83,11 @@ class WaitGraph:
     def __init__(self) -> None:
         self._cond = threading.Condition()
         self.locks: list[WatchedLock] = []
-        self.waits: dict[int, tuple[WatchedLock, float | None]] = {}
+        self.waits: dict[object, tuple[WatchedLock, float | None]] = {}  # by thread key
         self.acquisitions = 0
-        self.names: dict[int, str] = {}  # thread ident -> a name for messages
+        self.names: dict[object, str] = {}  # thread key -> a name for messages
+        # Made by a test's fixture, on the test's main thread: the key that names it so.
+        self.main = caller.thread_key() if threading.current_thread() is threading.main_thread() else None
         self.listeners: list = []  # called with no lock held whenever a wait starts or ends
         stall_picture.graphs.add(self)  # a stall's picture names who holds which lock
 
@@ -99,12 +105,17 @@ class WaitGraph:
         with self._cond:
             self._cond.notify_all()
 
-    def name_of(self, ident: int | None) -> str:
-        if ident is None:
+    @staticmethod
+    def me():
+        """The calling thread's key, as the graph's locks record their holder and waiters."""
+        return caller.thread_key()
+
+    def name_of(self, key) -> str:
+        if key is None:
             return "nobody"
-        if ident == threading.main_thread().ident:
+        if key == self.main:
             return "the test's main thread"
-        return repr(self.names.get(ident, f"thread {ident}"))
+        return repr(self.names.get(key, f"thread {key[-1]}"))
 
     # -- what the graph shows -------------------------------------------------------------
 
@@ -112,13 +123,13 @@ class WaitGraph:
         with self._cond:
             return len(self.waits)
 
-    def forever_waits(self) -> list[tuple[int, WatchedLock]]:
+    def forever_waits(self) -> list[tuple[object, WatchedLock]]:
         with self._cond:
             return [(who, lock) for who, (lock, timeout) in self.waits.items() if timeout is None]
 
-    def held_by(self, ident: int) -> list[WatchedLock]:
+    def held_by(self, key) -> list[WatchedLock]:
         with self._cond:
-            return [lock for lock in self.locks if lock.holder == ident]
+            return [lock for lock in self.locks if lock.holder == key]
 
     def deadlock(self) -> list[str] | None:
         """Lines describing a cycle of forever-waits, or None if there is none."""
@@ -148,13 +159,19 @@ class WaitGraph:
     # -- running code under test ----------------------------------------------------------
 
     def start(self, target, *args, name: str, **kwargs) -> Worker:
-        """Run target in a daemon worker named ``name``; ``worker.done`` turns True (and waiters wake) when it ends."""
+        """Run target in a daemon worker named ``name``; ``worker.done`` turns True (and waiters wake) when it ends.
+
+        ``worker.key`` is its thread key once it runs (None before).
+        """
         def run():
             with self._cond:
-                self.names[threading.get_ident()] = name
+                worker.key = caller.thread_key()
+                self.names[worker.key] = name
             return target(*args, **kwargs)
 
-        return TrackedWorker(self._cond, run, name=name).start()
+        worker = TrackedWorker(self._cond, run, name=name)
+        worker.key = None
+        return worker.start()
 
     def settle(self, workers, timeout: float = bounds.HANG, also=lambda graph: False) -> str:
         """Wait until every worker has ended ("done"), a deadlock forms ("deadlock"),

@@ -31,6 +31,12 @@ MISTAKES = (
         expect="back-off that never releases the first lock",
     ),
     Mistake(
+        name="back-off-sleeps-longer-than-the-timeout",
+        edits=(("            time.sleep(random.uniform(0, timeout))\n",
+                "            time.sleep(random.uniform(0, 10 * timeout))\n"),),
+        expect="expected a random moment between 0 and the timeout",
+    ),
+    Mistake(
         name="rlock-replaced-by-lock",
         edits=(("        self._lock = (lock_factory or RLock)()\n",
                 "        self._lock = (lock_factory or threading.Lock)()\n"),),
