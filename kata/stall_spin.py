@@ -119,7 +119,7 @@ class SpinWatch:
         self._wait = None            # the main thread's kata wait being followed
         self._main_switches = None   # the main thread's context switches when it began
         self._runs: dict[int, _Run] = {}
-        self._seen: dict[str, bool] = {}  # file name -> whether it is the student's (resolving paths is slow)
+        self._code = StudentCode(tree)
 
     def reset(self) -> None:
         self._wait, self._main_switches, self._runs = None, None, {}
@@ -137,7 +137,7 @@ class SpinWatch:
         for tid in tids:
             thread = by_tid.get(tid)
             frame = frames.get(thread.ident) if thread is not None else None
-            where, innermost = self._where(frame)
+            where, innermost = self._code.where(frame)
             cpu, wakes = cpu_seconds(tid), wakeups(tid)
             if not where or cpu is None or wakes is None:
                 self._runs.pop(tid, None)  # outside the student's code: whatever it does, it is not the student's loop
@@ -153,7 +153,15 @@ class SpinWatch:
             del self._runs[tid]
         return None
 
-    def _where(self, frame) -> tuple[str, bool]:
+
+class StudentCode:
+    """Tells the student's code (the selected tree) from the library's on a thread's stack."""
+
+    def __init__(self, tree: Path) -> None:
+        self.tree = tree
+        self._seen: dict[str, bool] = {}  # file name -> whether it is the student's (resolving paths is slow)
+
+    def where(self, frame) -> tuple[str, bool]:
         """The innermost line of the student's code on this stack, and whether nothing but the library is inside it."""
         innermost = True
         while frame is not None:

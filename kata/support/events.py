@@ -208,10 +208,14 @@ class SteppingStop(_Watched):
     Each wait(t) records t, moves the clock forward by t and returns False
     ("time ran out, nobody stopped me") — until ``steps`` waits have been
     made, or set() was called: then it returns True, as a set stop event does.
+    No wait on it ever blocks, so code under test that sleeps for real sleeps
+    a sleep it cannot end: the stall detector is told (``name``: what the code
+    under test calls it).
     """
 
-    def __init__(self, clock: FakeClock, steps: int) -> None:
+    def __init__(self, clock: FakeClock, steps: int, name: str = "stop") -> None:
         super().__init__()
+        stall.stop_is_set(name)
         self.clock = clock
         self.steps = steps
         self.flag = False
