@@ -168,6 +168,40 @@ def join(thread: threading.Thread, timeout: float, what: str) -> bool:
     return done
 
 
+def join_process(process, timeout: float, what: str) -> bool:
+    """``process.join(timeout)`` (a multiprocessing Process) that the detector can end early; True once it ended.
+
+    A daemon thread waits on the process's sentinel (readable once it has ended, under every start
+    method; the proof sees a poll on a pipe of the tree) and the caller waits, in a kata wait, to hear
+    it; only then is the process joined, which reaps it at once. The watcher never joins: one
+    process joined from two threads may lose its exit code.
+    """
+    from multiprocessing.connection import wait as wait_on
+
+    if process.ident is None:
+        process.join(timeout)  # raises: a process never started cannot be joined
+    sentinel = process.sentinel
+    ended = threading.Condition(threading.Lock())
+    seen = []
+
+    def watch():
+        try:
+            wait_on([sentinel])
+        except OSError:  # closed: the process was joined (or closed) meanwhile
+            pass
+        with ended:
+            seen.append(True)
+            ended.notify_all()
+
+    watcher = threading.Thread(target=watch, name=f"kata-join-{process.name}", daemon=True)
+    watcher.start()
+    with ended:
+        done = wait_for(ended, lambda: bool(seen) or process.exitcode is not None, timeout, what)
+    if done:
+        process.join(timeout)
+    return done and process.exitcode is not None
+
+
 def stop_is_set(stop: str) -> None:
     """The test has set the stop event the code under test knows as ``stop`` (or handed in one whose
     waits end at once): from now on, a thread of the test asleep in time.sleep() sleeps a sleep the

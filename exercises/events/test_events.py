@@ -187,7 +187,7 @@ def cars_through(events, green):
 
 def join_all(threads):
     for thread in threads:
-        thread.join(bounds.HANG)
+        stall.join(thread, bounds.HANG, f"waits for the car {thread.name!r} to end")
     return [t.name for t in threads if t.is_alive()]
 
 
