@@ -318,6 +318,28 @@ def _child_waits_for_a_lock_the_parent_holds(seen, method):
     child.join()
 
 
+def _join_process_of_a_child_stuck_on_a_lock(seen, method):
+    """stall.join_process() of a child that waits for a process lock the parent holds: it ends early."""
+    context = multiprocessing.get_context(method)
+    lock = context.Lock()
+    lock.acquire()
+    child = context.Process(target=_take, args=(lock,))
+    child.start()
+    seen["finished"] = [stall.join_process(child, BOUND, "waits for the child to end")]
+    seen["stalled"] = [stall.was_cut()]
+    lock.release()
+    seen["ended_after"] = [stall.join_process(child, BOUND, "waits for the child to end"), child.exitcode]
+
+
+def _join_process_of_a_sleeping_child(seen, method):
+    """stall.join_process() of a child that only sleeps a while: it returns when the child ends."""
+    child = multiprocessing.get_context(method).Process(target=time.sleep, args=(SLOW,))
+    child.start()
+    seen["finished"] = [stall.join_process(child, BOUND, "waits for the child to end")]
+    seen["stalled"] = [stall.was_cut()]
+    seen["ended_after"] = [True, child.exitcode]
+
+
 def _take(lock):
     with lock:
         pass
@@ -391,7 +413,8 @@ SCENARIOS = {function.__name__.lstrip("_"): function for function in (
     _waits_on_stop, _sleeps_before_any_stop, _join_a_thread_stuck_on_a_lock, _join_a_slow_thread,
     _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
     _waiting_on_a_socket, _join_before_draining_the_queue, _get_from_a_child_that_sent_nothing,
-    _child_waits_for_a_lock_the_parent_holds, _a_child_doing_work, _a_child_sleeping,
+    _child_waits_for_a_lock_the_parent_holds, _join_process_of_a_child_stuck_on_a_lock,
+    _join_process_of_a_sleeping_child, _a_child_doing_work, _a_child_sleeping,
     _the_first_child_under_forkserver, _a_pipe_fed_from_outside_the_tree)}
 
 

@@ -91,6 +91,21 @@ def test_a_stall_across_processes_ends_the_wait_at_once(name, waits, method):
 
 
 @pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name, stalled", [
+    ("join_process_of_a_child_stuck_on_a_lock", True),  # it waits for a lock the parent holds
+    ("join_process_of_a_sleeping_child", False),        # it only sleeps a while
+])
+def test_a_kata_join_of_a_process_ends_early_only_on_a_stall(name, stalled, method):
+    seen = scenario(f"{name}:{method}")
+    assert seen["finished"] == [not stalled] and seen["stalled"] == [stalled], (
+        f"scenario {name} under {method}: stall.join_process() was judged {seen}; expected "
+        + ("the join ended by the detector, not by its bound" if stalled else "it to return once the child ended"))
+    assert seen["ended_after"] == [True, 0], (
+        f"scenario {name} under {method}: once the child could end, stall.join_process() gave {seen['ended_after']}; "
+        "expected True and exit code 0")
+
+
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("name", [
     "a_child_doing_work",     # the parent waits on a queue while the child computes
     "a_child_sleeping",       # the parent joins a child in time.sleep (no futex)
