@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kata import hygiene, misuse, pickling, registry, stall, stall_child, stall_picture, stall_spin, trees
+from kata import hygiene, misuse, pickling, registry, stall, stall_child, stall_picture, stall_sleep, stall_spin, trees
 from kata.probes import LockSpy
 from kata.results import ResultLog
 from kata.timeline import Timeline
@@ -125,7 +125,7 @@ def pytest_runtest_call(item: pytest.Item):
         tree = trees.selected().resolve()
         detector = stall.Detector(before, describe=lambda tids, timed: stall_picture.describe(tids, tree, timed),
                                   locate=lambda tids, quiet=False: stall_picture.locate(tids, tree, quiet),
-                                  spin=stall_spin.SpinWatch(tree)).start()
+                                  spin=stall_spin.SpinWatch(tree), sleep=stall_sleep.SleepWatch(tree)).start()
     try:
         try:
             return (yield)

@@ -32,7 +32,9 @@ read to describe a stall, never to decide one.
 
 Code that keeps moving is no stall; kata.stall_spin proves that a thread
 spins (by its CPU time and wake-ups, while the main thread's kata wait hears
-nothing) and the detector then ends that wait the same way.
+nothing) and the detector then ends that wait the same way. So it does for a
+thread that sleeps on in time.sleep() after the test set the stop event it
+was to wait on (kata.stall_sleep; the test says so with ``stop_is_set``).
 """
 from __future__ import annotations
 
@@ -166,6 +168,52 @@ def join(thread: threading.Thread, timeout: float, what: str) -> bool:
     return done
 
 
+def join_process(process, timeout: float, what: str) -> bool:
+    """``process.join(timeout)`` (a multiprocessing Process) that the detector can end early; True once it ended.
+
+    A daemon thread waits on the process's sentinel (readable once it has ended, under every start
+    method; the proof sees a poll on a pipe of the tree) and the caller waits, in a kata wait, to hear
+    it; only then is the process joined, which reaps it at once. The watcher never joins: one
+    process joined from two threads may lose its exit code.
+    """
+    from multiprocessing.connection import wait as wait_on
+
+    if process.ident is None:
+        process.join(timeout)  # raises: a process never started cannot be joined
+    sentinel = process.sentinel
+    ended = threading.Condition(threading.Lock())
+    seen = []
+
+    def watch():
+        try:
+            wait_on([sentinel])
+        except OSError:  # closed: the process was joined (or closed) meanwhile
+            pass
+        with ended:
+            seen.append(True)
+            ended.notify_all()
+
+    watcher = threading.Thread(target=watch, name=f"kata-join-{process.name}", daemon=True)
+    watcher.start()
+    with ended:
+        done = wait_for(ended, lambda: bool(seen) or process.exitcode is not None, timeout, what)
+    if done:
+        process.join(timeout)
+    return done and process.exitcode is not None
+
+
+def stop_is_set(stop: str) -> None:
+    """The test has set the stop event the code under test knows as ``stop`` (or handed in one whose
+    waits end at once): from now on, a thread of the test asleep in time.sleep() sleeps a sleep the
+    event cannot end, and the test's kata waits end as soon as one is seen (kata.stall_sleep).
+
+    Only for code that has no reason to sleep at all once stopped.
+    """
+    watching = _watching
+    if watching is not None and watching.sleep is not None:
+        watching.sleep.said(stop)
+
+
 def barrier_wait(barrier: threading.Barrier, what: str) -> int:
     """``barrier.wait()`` that the detector can break early (BrokenBarrierError, as at its timeout).
 
@@ -244,7 +292,7 @@ class Detector:
     """
 
     def __init__(self, before: set[int], describe=None, locate=None, spared_children=frozenset(),
-                 spin=None) -> None:
+                 spin=None, sleep=None) -> None:
         # The thread that runs the test (made here, by it): the main thread, unless a plugin runs tests
         # elsewhere; only the main thread can be told by a signal.
         self._runner = threading.current_thread()
@@ -254,7 +302,8 @@ class Detector:
         self.locate = locate or (lambda tids, quiet=False: "")
         self.spared_children = set(spared_children)
         self.spin = spin  # a kata.stall_spin.SpinWatch: names a thread that spins while the test waits
-        self.spinning: str | None = None  # what it saw, once it ended a kata wait for that
+        self.sleep = sleep  # a kata.stall_sleep.SleepWatch: names a thread that sleeps on once stop is set
+        self.spinning: str | None = None  # what it saw (a spin, or a sleep on), once it ended a kata wait for that
         self.verdict: Verdict | None = None
         self.expiry: str | None = None  # where the test's threads were when a kata wait first ran out
         self.started = time.monotonic()
@@ -302,7 +351,7 @@ class Detector:
     def _watch(self) -> None:
         self._tid = threading.get_native_id()
         while not self._stop.wait(POLL):
-            if self._spins():
+            if self._spins() or self._sleeps_on():
                 continue
             proof = self._prove()
             if proof is None:
@@ -326,13 +375,28 @@ class Detector:
         found = self.spin.look(wait if asleep else None, main.switches if asleep else None, others)
         if found is None:
             return False
+        self.spin.reset()
+        return self._end_for(wait, found)
+
+    def _sleeps_on(self) -> bool:
+        """Whether a thread of the test was just proven to sleep on after the stop was set (kata.stall_sleep)."""
+        if self.sleep is None or self.sleep.stop is None:
+            return False
+        with _waits_lock:
+            wait = _waits.get(self.main_tid)
+        if wait is None or wait.cut:
+            return False
+        found = self.sleep.look(thread_ids() - self.before - {self._tid, self.main_tid})
+        return found is not None and self._end_for(wait, found)
+
+    def _end_for(self, wait: BoundedWait, found) -> bool:
+        """End the main thread's kata wait at once because of ``found`` (it describes what a thread does)."""
         with _waits_lock:
             if _waits.get(self.main_tid) is not wait or wait.cut:
                 return False  # it ended meanwhile
             wait.cut = wait.spun = True
         if self.spinning is None:
             self.spinning = found.describe(wait.what)
-        self.spin.reset()
         wait.wake()
         return True
 

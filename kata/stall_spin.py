@@ -19,6 +19,10 @@ machine stretches every wait. What the kernel counts for each thread can:
 Either way the thread is doing the same thing over and over while the test
 waits for something it never does. No correct solution comes near these
 counts in one kata wait (tests/test_stall.py runs them under load).
+
+A proof sticks for the rest of its test: the thread proven to spin is known
+to loop, so a later kata wait of the same test ends as soon as it is seen
+still looping (AGAIN_CPU, AGAIN_WAKES), not after the full counts again.
 """
 from __future__ import annotations
 
@@ -33,6 +37,11 @@ from pathlib import Path
 
 SPIN_CPU = 1.5      # CPU-seconds a thread burns in the student's code while the test hears nothing
 SPIN_WAKES = 1500   # times it sleeps and wakes there meanwhile (a sleep in a loop)
+# A thread proven to spin once in a test needs only this much to be proven again in a later kata wait of the
+# same test: it is known to loop, so it must merely be seen still looping (one that was let go and is
+# finishing its last lines does not burn this much in the student's module while the test hears nothing).
+AGAIN_CPU = 0.1
+AGAIN_WAKES = 100
 
 _LIBRARY = tuple({str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib")})
 _INSTALLED = ("site-packages", "dist-packages")  # under the stdlib's folder, yet not the standard library
@@ -119,7 +128,8 @@ class SpinWatch:
         self._wait = None            # the main thread's kata wait being followed
         self._main_switches = None   # the main thread's context switches when it began
         self._runs: dict[int, _Run] = {}
-        self._seen: dict[str, bool] = {}  # file name -> whether it is the student's (resolving paths is slow)
+        self._code = StudentCode(tree)
+        self.proven: set = set()  # the threads proven to spin in this test (one SpinWatch per test), by (tid, thread)
 
     def reset(self) -> None:
         self._wait, self._main_switches, self._runs = None, None, {}
@@ -137,7 +147,7 @@ class SpinWatch:
         for tid in tids:
             thread = by_tid.get(tid)
             frame = frames.get(thread.ident) if thread is not None else None
-            where, innermost = self._where(frame)
+            where, innermost = self._code.where(frame)
             cpu, wakes = cpu_seconds(tid), wakeups(tid)
             if not where or cpu is None or wakes is None:
                 self._runs.pop(tid, None)  # outside the student's code: whatever it does, it is not the student's loop
@@ -146,14 +156,25 @@ class SpinWatch:
             run.strict = run.strict and innermost and sleeps_of_its_own(tid)
             run.lines[where] += 1
             spent, woke = cpu - run.cpu, wakes - run.wakes
-            if spent >= self.cpu or (run.strict and woke >= self.wakes):
+            again = (tid, thread) in self.proven
+            enough_cpu, enough_wakes = (AGAIN_CPU, AGAIN_WAKES) if again else (self.cpu, self.wakes)
+            if spent >= enough_cpu or (run.strict and woke >= enough_wakes):
+                self.proven.add((tid, thread))
                 name = "the test's main thread" if thread is threading.main_thread() else repr(thread.name)
-                return Spinning(name, run.lines.most_common(1)[0][0], spent, woke, spent < self.cpu)
+                return Spinning(name, run.lines.most_common(1)[0][0], spent, woke, spent < enough_cpu)
         for tid in set(self._runs) - set(tids):
             del self._runs[tid]
         return None
 
-    def _where(self, frame) -> tuple[str, bool]:
+
+class StudentCode:
+    """Tells the student's code (the selected tree) from the library's on a thread's stack."""
+
+    def __init__(self, tree: Path) -> None:
+        self.tree = tree
+        self._seen: dict[str, bool] = {}  # file name -> whether it is the student's (resolving paths is slow)
+
+    def where(self, frame) -> tuple[str, bool]:
         """The innermost line of the student's code on this stack, and whether nothing but the library is inside it."""
         innermost = True
         while frame is not None:

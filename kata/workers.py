@@ -80,8 +80,8 @@ def run_bounded(target, *args, timeout: float = bounds.HANG, what: str = "the ca
     worker = Worker(target, *args, name=what, **kwargs).start()
     if not worker.finished(timeout):
         if worker.spun:
-            pytest.fail(f"{what} did not return: a thread of the test keeps running in your module while nothing "
-                        f"happens (see below){hint}", pytrace=False)
+            pytest.fail(f"{what} did not return: a thread of the test keeps running, or sleeping, in your module "
+                        f"while nothing happens (see below){hint}", pytrace=False)
         if worker.stalled:
             pytest.fail(f"{what} can never return: nobody in the test could move (see the picture below)"
                         f"{hint}", pytrace=False)

@@ -18,7 +18,7 @@ import threading
 import time
 from pathlib import Path
 
-from kata import stall, stall_picture, stall_spin
+from kata import stall, stall_picture, stall_sleep, stall_spin
 from kata.probes import Rendezvous
 from kata.workers import Worker
 
@@ -139,6 +139,67 @@ def _sleep_loop(seen):
     _wait_for_a_loop(seen, poll, flag, "poller")
 
 
+def _busy_loop_waited_for_twice(seen):
+    """A busy loop proven once, then waited for again: the second wait ends without the full CPU count."""
+    flag = []
+
+    def spin():
+        while not flag:  # the line the verdict must name
+            pass
+
+    worker = Worker(spin, name="spinner").start()
+    seen["finished"] = [worker.finished(BOUND)]
+    again = threading.Condition()
+    with again:
+        stall.wait_for(again, lambda: False, BOUND, "waits for the spinner again")
+    seen["spun"] = [worker.spun, stall.was_spun()]
+    seen["again_cpu"] = stall_spin.cpu_seconds(worker.thread.native_id)
+    flag.append(True)
+    worker.finished(BOUND)
+
+
+def _sleeps_on_after_stop(seen):
+    """A loop that sleeps, then looks at its stop event: once the stop is set, its sleep cannot end early."""
+    stop = threading.Event()
+
+    def light():
+        while True:
+            time.sleep(BOUND)  # the line the verdict must name
+            if stop.is_set():
+                return
+
+    worker = Worker(light, name="light").start()
+    stop.set()
+    stall.stop_is_set("stop")
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"], seen["spun"] = [worker.stalled], [worker.spun]
+
+
+def _waits_on_stop(seen):
+    """A loop that waits on its stop event: the set wakes it, however long its waits (never a sleep on)."""
+    stop = threading.Event()
+    waiting = threading.Event()
+
+    def light():
+        waiting.set()
+        while not stop.wait(BOUND):
+            pass
+
+    worker = Worker(light, name="light").start()
+    waiting.wait(BOUND)
+    stop.set()
+    stall.stop_is_set("stop")
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"], seen["spun"] = [worker.stalled], [worker.spun]
+
+
+def _sleeps_before_any_stop(seen):
+    """A thread in time.sleep while no stop has been said: only slow, never a sleep on."""
+    worker = Worker(time.sleep, SLOW, name="sleeper").start()
+    seen["finished"] = [worker.finished(BOUND)]
+    seen["stalled"], seen["spun"] = [worker.stalled], [worker.spun]
+
+
 def _join_a_thread_stuck_on_a_lock(seen):
     """stall.join() of a thread that waits for a lock nobody will release: a stall, so the join ends early."""
     lock = threading.Lock()
@@ -257,6 +318,28 @@ def _child_waits_for_a_lock_the_parent_holds(seen, method):
     child.join()
 
 
+def _join_process_of_a_child_stuck_on_a_lock(seen, method):
+    """stall.join_process() of a child that waits for a process lock the parent holds: it ends early."""
+    context = multiprocessing.get_context(method)
+    lock = context.Lock()
+    lock.acquire()
+    child = context.Process(target=_take, args=(lock,))
+    child.start()
+    seen["finished"] = [stall.join_process(child, BOUND, "waits for the child to end")]
+    seen["stalled"] = [stall.was_cut()]
+    lock.release()
+    seen["ended_after"] = [stall.join_process(child, BOUND, "waits for the child to end"), child.exitcode]
+
+
+def _join_process_of_a_sleeping_child(seen, method):
+    """stall.join_process() of a child that only sleeps a while: it returns when the child ends."""
+    child = multiprocessing.get_context(method).Process(target=time.sleep, args=(SLOW,))
+    child.start()
+    seen["finished"] = [stall.join_process(child, BOUND, "waits for the child to end")]
+    seen["stalled"] = [stall.was_cut()]
+    seen["ended_after"] = [True, child.exitcode]
+
+
 def _take(lock):
     with lock:
         pass
@@ -326,10 +409,12 @@ def _a_pipe_fed_from_outside_the_tree(seen, method):
 
 SCENARIOS = {function.__name__.lstrip("_"): function for function in (
     _two_threads_opposite_lock_order, _join_inside_the_start_loop, _lock_never_released, _lock_taken_twice,
-    _starved_runnable_thread, _busy_loop, _sleep_loop, _join_a_thread_stuck_on_a_lock, _join_a_slow_thread,
+    _starved_runnable_thread, _busy_loop, _sleep_loop, _busy_loop_waited_for_twice, _sleeps_on_after_stop,
+    _waits_on_stop, _sleeps_before_any_stop, _join_a_thread_stuck_on_a_lock, _join_a_slow_thread,
     _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
     _waiting_on_a_socket, _join_before_draining_the_queue, _get_from_a_child_that_sent_nothing,
-    _child_waits_for_a_lock_the_parent_holds, _a_child_doing_work, _a_child_sleeping,
+    _child_waits_for_a_lock_the_parent_holds, _join_process_of_a_child_stuck_on_a_lock,
+    _join_process_of_a_sleeping_child, _a_child_doing_work, _a_child_sleeping,
     _the_first_child_under_forkserver, _a_pipe_fed_from_outside_the_tree)}
 
 
@@ -345,7 +430,7 @@ def main(name: str) -> None:
     detector = stall.Detector(stall.thread_ids(),
                               describe=lambda tids, timed: stall_picture.describe(tids, HERE, timed),
                               locate=lambda tids, quiet=False: stall_picture.locate(tids, HERE, quiet),
-                              spin=stall_spin.SpinWatch(HERE))
+                              spin=stall_spin.SpinWatch(HERE), sleep=stall_sleep.SleepWatch(HERE))
     seen: dict = {"available": stall.available()}
     started = time.monotonic()
     detector.start()

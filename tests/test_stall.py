@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from kata import stall, trees
+from kata import stall, stall_spin, trees
 from tests.stall_scenarios import BOUND, SLOW
 
 pytestmark = pytest.mark.skipif(not stall.available(), reason="no /proc proof on this machine: the bounds decide")
@@ -91,6 +91,21 @@ def test_a_stall_across_processes_ends_the_wait_at_once(name, waits, method):
 
 
 @pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("name, stalled", [
+    ("join_process_of_a_child_stuck_on_a_lock", True),  # it waits for a lock the parent holds
+    ("join_process_of_a_sleeping_child", False),        # it only sleeps a while
+])
+def test_a_kata_join_of_a_process_ends_early_only_on_a_stall(name, stalled, method):
+    seen = scenario(f"{name}:{method}")
+    assert seen["finished"] == [not stalled] and seen["stalled"] == [stalled], (
+        f"scenario {name} under {method}: stall.join_process() was judged {seen}; expected "
+        + ("the join ended by the detector, not by its bound" if stalled else "it to return once the child ended"))
+    assert seen["ended_after"] == [True, 0], (
+        f"scenario {name} under {method}: once the child could end, stall.join_process() gave {seen['ended_after']}; "
+        "expected True and exit code 0")
+
+
+@pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("name", [
     "a_child_doing_work",     # the parent waits on a queue while the child computes
     "a_child_sleeping",       # the parent joins a child in time.sleep (no futex)
@@ -135,6 +150,35 @@ def test_a_thread_that_spins_while_the_test_waits_ends_the_wait_early(name, line
     assert "stall_scenarios.py" in seen["spinning"] and line in seen["spinning"] and lesson in seen["spinning"], (
         f"scenario {name}: the verdict does not name the line the thread spins at ({line!r}) and the lesson "
         f"({lesson!r}):\n{seen['spinning']}")
+
+
+def test_a_spin_proven_once_ends_the_next_wait_of_the_test_without_the_full_count_again():
+    seen = scenario("busy_loop_waited_for_twice")
+    assert seen["finished"] == [False] and seen["spun"] == [True, True], (
+        f"a busy loop was waited for twice in one test; saw {seen}: expected both waits ended because it spins")
+    assert seen["again_cpu"] < 2 * stall_spin.SPIN_CPU, (
+        f"the spinner had burned {seen['again_cpu']:.1f} CPU-s when its second wait ended: a spin proven once "
+        f"should end the next wait after {stall_spin.AGAIN_CPU:g} s more, not {stall_spin.SPIN_CPU:g} s again")
+
+
+def test_a_thread_that_sleeps_on_after_its_stop_was_set_ends_the_wait_at_once():
+    seen = scenario("sleeps_on_after_stop")
+    assert seen["finished"] == [False] and seen["spun"] == [True] and seen["seconds"] < BOUND / 2, (
+        f"a thread sleeps in time.sleep({BOUND:g}) and only then looks at its stop, which the test has set; "
+        f"saw {seen}: expected the wait for it ended at once, not by its {BOUND:g} s bound")
+    assert "time.sleep(BOUND)  # the line the verdict must name" in seen["spinning"] and \
+        "time.sleep() cannot be interrupted by stop" in seen["spinning"], (
+        f"the verdict does not name the sleeping line and the lesson:\n{seen['spinning']}")
+
+
+@pytest.mark.parametrize("name", [
+    "waits_on_stop",             # stop.wait(long): the set wakes it
+    "sleeps_before_any_stop",    # time.sleep while no stop was said: only slow
+])
+def test_a_thread_that_waits_on_its_stop_is_never_a_sleep_on(name):
+    seen = scenario(name)
+    assert seen["finished"] == [True] and seen["spun"] == [False] and seen["spinning"] is None, (
+        f"scenario {name}: a thread that ends when it should was judged {seen}:\n{seen['spinning']}")
 
 
 # -- slow but correct: never a stall -----------------------------------------------------------

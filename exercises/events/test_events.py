@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from kata import bounds, caller
+from kata import bounds, caller, stall
 from kata.boundary import frozen_time, is_a
 from kata.seam import topic_fixture
 from kata.support.events import ConditionSpy, EventSpy, FakeClock, ScriptedEvent, SteppingStop
@@ -187,7 +187,7 @@ def cars_through(events, green):
 
 def join_all(threads):
     for thread in threads:
-        thread.join(bounds.HANG)
+        stall.join(thread, bounds.HANG, f"waits for the car {thread.name!r} to end")
     return [t.name for t in threads if t.is_alive()]
 
 
@@ -401,8 +401,9 @@ def run_light_for(events, steps):
     stop.wait = wait_and_look
     worker = Worker(events.run_light, green, schedule, stop, name="light").start()
     if not worker.finished():
+        later = "when the kata saw why (below)" if worker.spun or worker.stalled else f"{bounds.HANG:g} s later"
         pytest.fail(f"run_light() with a stop event that is set after {steps} waits was still running "
-                    f"{bounds.HANG:g} s later: wait between changes with stop.wait(seconds) and return when it "
+                    f"{later}: wait between changes with stop.wait(seconds) and return when it "
                     "returns True — time.sleep() cannot be interrupted by stop", pytrace=False)
     worker.outcome()
     return green, stop, seen
@@ -444,6 +445,7 @@ def test_the_light_returns_as_soon_as_stop_is_set(events):
     green = EventSpy()
     stop = threading.Event()
     stop.set()
+    stall.stop_is_set("stop")
     schedule = events.LightSchedule(red=10, green=20)
     run_bounded(events.run_light, green, schedule, stop, what="run_light() with stop already set")
     assert green.history and green.history[0] == "clear", (

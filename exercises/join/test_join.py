@@ -12,7 +12,7 @@ import threading
 
 import pytest
 
-from kata import bounds
+from kata import bounds, stall
 from kata.contexts import process_topic_fixture, spy_context_fixture
 from kata.probes import Occupancy, Rendezvous
 from kata.probes_join import JoinGate as UntilJoined
@@ -204,7 +204,7 @@ def test_run_processes_returns_after_every_child_has_finished(join, mp_context, 
         for gate in gates.values():  # open every gate while its child still waits (never after a kill)
             gate.set()
         for process in mp_context.built:
-            process.join(bounds.HANG)
+            stall.join_process(process, bounds.HANG, f"waits for the child {process.name!r} to end")
     joined = sorted({mp_context.args_of(process)[0] for process, _ in mp_context.joins})
     assert done == sorted(COLOURS), (
         f"run_processes() returned {exitcodes!r} when only the children for {done} of {sorted(COLOURS)} had "
@@ -272,7 +272,7 @@ def test_a_bounded_wait_gives_up_on_a_thread_still_running(join):
         assert thread.is_alive(), "the thread ended while it should have been held at the gate"
     finally:
         gate.set()
-        thread.join(bounds.HANG)
+        stall.join(thread, bounds.HANG, "waits for the held thread to end")
 
 
 @pytest.mark.task(3)
@@ -284,7 +284,7 @@ def test_a_bounded_wait_sees_a_thread_that_finishes_during_it(join):
                            finishes=True, kind="thread")
     finally:
         gate.set()
-        thread.join(bounds.HANG)
+        stall.join(thread, bounds.HANG, "waits for the held thread to end")
 
 
 @pytest.mark.task(3)

@@ -17,7 +17,7 @@ import asyncssh
 import paramiko
 import pytest
 
-from kata import bounds, sshd
+from kata import bounds, sshd, stall
 from kata.expect import raises
 from kata.seam import topic_fixture
 from kata.timeline import Timeline
@@ -38,7 +38,7 @@ def no_client_outlives_the_test():
     yield
     left = [t for t in threading.enumerate() if t not in before and isinstance(t, paramiko.Transport)]
     for thread in left:
-        thread.join(bounds.HANG)
+        stall.join(thread, bounds.HANG, f"waits for paramiko's thread {thread.name!r} to end")
     alive = [t for t in left if t.is_alive()]
     assert not alive, (f"{len(alive)} paramiko Transport thread(s) were still running after the test and its "
                        "servers had closed: close every SSHClient and Transport you open")

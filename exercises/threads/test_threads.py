@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from kata import bounds, boundary, caller
+from kata import bounds, boundary, caller, stall
 from kata.probes_join import JoinGate, wait_until
 from kata.seam import topic_fixture
 from kata.support import threads as threads_support
@@ -35,9 +35,9 @@ def joined(thread, what):
     """Join a thread the code under test started; fail with a message if that cannot be done."""
     if not boundary.is_a(thread, threading.Thread):
         pytest.fail(f"{what} returned {thread!r}; expected the threading.Thread it started", pytrace=False)
-    thread.join(bounds.HANG)
-    if thread.is_alive():
-        pytest.fail(f"the thread from {what} was still running after {bounds.HANG:g} s", pytrace=False)
+    if not stall.join(thread, bounds.HANG, f"waits for the thread from {what} to end"):
+        pytest.fail(f"the thread from {what} was still running when the test stopped waiting for it"
+                    + ("" if stall.was_cut() or stall.was_spun() else f" ({bounds.HANG:g} s)"), pytrace=False)
     return thread
 
 

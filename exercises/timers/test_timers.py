@@ -202,7 +202,7 @@ def test_a_repeating_timer_keeps_to_its_ticks_however_long_each_call_takes(timer
     clock = FakeClock()
     calls = Calls(after=lambda count: clock.advance(0.3))  # each call "takes" 0.3 s
     timer = repeating(timers, calls, 1.0, clock=clock, args=("tick",))
-    stop = SteppingStop(clock, steps=3)
+    stop = SteppingStop(clock, steps=3, name="finished")
     timer.finished = stop
     timer.start()
     if not joined(timer) and len(calls) > 3:

@@ -208,10 +208,14 @@ class SteppingStop(_Watched):
     Each wait(t) records t, moves the clock forward by t and returns False
     ("time ran out, nobody stopped me") — until ``steps`` waits have been
     made, or set() was called: then it returns True, as a set stop event does.
+    No wait on it ever blocks, so code under test that sleeps for real sleeps
+    a sleep it cannot end: the stall detector is told (``name``: what the code
+    under test calls it).
     """
 
-    def __init__(self, clock: FakeClock, steps: int) -> None:
+    def __init__(self, clock: FakeClock, steps: int, name: str = "stop") -> None:
         super().__init__()
+        stall.stop_is_set(name)
         self.clock = clock
         self.steps = steps
         self.flag = False
@@ -247,7 +251,10 @@ class GateEvent(_Watched):
 
     wait(t) records t and blocks until the test calls ``time_up()`` (it then
     returns False, as a wait that ran out of time) or someone calls set() (it
-    returns True). A bound keeps a forgotten gate from blocking for ever.
+    returns True). A bound keeps a forgotten gate from blocking for ever. A
+    loop that waits RUNAWAY more times once it is set does not look at what
+    wait() returns: it is parked, so that it waits instead of spinning (and
+    the stall detector sees at once that the test's wait for it is in vain).
     """
 
     def __init__(self) -> None:
@@ -257,6 +264,7 @@ class GateEvent(_Watched):
         self.waiting = 0
         self.timeouts: list = []
         self.waiters: list[int] = []  # the thread of each wait() call, by ident (kata.caller: the same in both modes)
+        self.waits_once_set = 0
 
     def is_set(self) -> bool:
         return self.flag
@@ -279,6 +287,12 @@ class GateEvent(_Watched):
         with self._state:
             self.timeouts.append(timeout)
             self.waiters.append(caller.ident())
+            self.waits_once_set += self.flag
+            runaway = self.waits_once_set > RUNAWAY
+        if runaway:  # a loop that ignores a set event: park it; the test has its answer already
+            threading.Event().wait(bounds.HANG * 3)
+            return self.flag
+        with self._state:
             self.waiting += 1
             self._state.notify_all()
             try:

@@ -72,7 +72,7 @@ class RelayPool(Executor):
         with self._cond:
             self._stop = True
             self._cond.notify_all()
-        self._driver.join(bounds.HANG)
+        stall.join(self._driver, bounds.HANG, "waits for the pool probe's driver to end")
 
     def __exit__(self, *exc):
         self.close()
