@@ -9,9 +9,10 @@ thread for a long time, and a test must never fail a correct solution.
 # a worker to arrive): long enough that only a hang reaches it.
 HANG = 10.0
 
-# How long a child the test holds at a gate waits before it leaves on its own:
-# only so that nothing outlives a test killed before its cleanup. Under spawn
-# on a loaded machine the child may still be starting when the test looks.
+# How long a thread or child the test holds at a gate waits before it leaves on
+# its own, and any wait that must outlast the test's own HANG: only so that
+# nothing outlives a test killed before its cleanup. Under spawn on a loaded
+# machine a child may still be starting when the test looks.
 HELD = 3 * HANG
 
 # Waiting for workers to meet at a rendezvous: only serial (wrong) code

@@ -131,8 +131,8 @@ def test_wait_with_a_timeout_gives_up_and_returns_false(events, condition_spy):
 @pytest.mark.task(1)
 def test_wait_with_a_timeout_returns_true_when_set_in_time(events, condition_spy):
     event = new_event(events, condition_spy)
-    waiters = start_waiters(event, 2, timeout=bounds.HANG * 3)
-    expect_blocked_in_the_condition(condition_spy, waiters, f"2 threads called wait({bounds.HANG * 3:g})")
+    waiters = start_waiters(event, 2, timeout=bounds.HELD)
+    expect_blocked_in_the_condition(condition_spy, waiters, f"2 threads called wait({bounds.HELD:g})")
     event.set()
     assert all(w.finished() for w in waiters), f"after set(), a wait(timeout) was still blocked {bounds.HANG:g} s later"
     results = [w.outcome() for w in waiters]
@@ -143,7 +143,7 @@ def test_wait_with_a_timeout_returns_true_when_set_in_time(events, condition_spy
 @pytest.mark.task(1)
 def test_wait_returns_true_even_if_cleared_before_the_waiter_wakes(events, condition_spy):
     event = new_event(events, condition_spy)
-    waiters = start_waiters(event, 2, timeout=bounds.HANG * 3)
+    waiters = start_waiters(event, 2, timeout=bounds.HELD)
     expect_blocked_in_the_condition(condition_spy, waiters, "2 threads called wait(timeout)")
     condition = condition_spy.conditions[0]
     with condition:  # the waiters cannot wake before both calls are done

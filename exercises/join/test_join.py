@@ -215,7 +215,7 @@ def test_run_processes_returns_after_every_child_has_finished(join, mp_context, 
 # -- task 3: wait with a limit: join(timeout) and is_alive() --------------------------
 
 def held_thread(gate):
-    thread = threading.Thread(target=gate.wait, args=(3 * bounds.HANG,), name="held")
+    thread = threading.Thread(target=gate.wait, args=(bounds.HELD,), name="held")
     thread.start()
     return thread
 

@@ -425,7 +425,7 @@ def test_run_pipeline_returns_only_after_every_consumer_has_finished(queues):
     made = []
     with gate.watching(workers=2):
         run_bounded(queues.run_pipeline, [range(4)], lambda item: None, consumers=2,
-                    queue_factory=spy_factory(queues, made, after_stop=gate.hold), timeout=3 * bounds.HANG,
+                    queue_factory=spy_factory(queues, made, after_stop=gate.hold), timeout=bounds.HELD,
                     what="run_pipeline(consumers=2)")
     assert gate.all_left, "run_pipeline(consumers=2) returned, but its 2 consumers never both marked a sentinel done"
     assert not gate.timed_joins, (

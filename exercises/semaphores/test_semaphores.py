@@ -175,7 +175,7 @@ def test_an_acquire_with_a_timeout_gives_up(semaphores, spy):
 @pytest.mark.task(2)
 def test_a_wake_up_without_a_place_waits_again_for_what_is_left_of_the_timeout(semaphores, spy):
     semaphore = spied(semaphores, spy, 0)
-    asked = 3 * bounds.HANG  # never runs out here: the test gives a place long before
+    asked = bounds.HELD  # never runs out here: the test gives a place long before
     called = time.monotonic()
     worker = start_waiting_acquire(semaphore, spy, timeout=asked)
     if worker.done:

@@ -96,7 +96,7 @@ def test_start_thread_returns_while_the_work_is_still_running(threads):
         work_ident.append(caller.ident())
         entered.set()
         progress.set()
-        gate.wait(3 * bounds.HANG)  # held until the test opens the gate (bounded: outlasts the test's own wait)
+        gate.wait(bounds.HELD)  # held until the test opens the gate (bounded: outlasts the test's own wait)
 
     def call():
         try:

@@ -232,7 +232,7 @@ def test_a_repeating_timer_stops_when_its_function_cancels_it(timers):
         if count == 3:
             timer.cancel()
         if count > 3 + 20:
-            parked.wait(bounds.HANG * 3)  # a timer that never stops: hold it here, not spinning
+            parked.wait(bounds.HELD)  # a timer that never stops: hold it here, not spinning
 
     calls = Calls(after=after)
     timer = repeating(timers, calls, 0.001)

@@ -242,7 +242,7 @@ class SteppingStop(_Watched):
         if len(self.waits) > self.steps + RUNAWAY:
             # A loop that ignores what wait() returns would spin for ever: park it.
             # The test has its answer already; only wrong code gets here.
-            threading.Event().wait(bounds.HANG * 3)
+            threading.Event().wait(bounds.HELD)
         return self.flag
 
 
@@ -290,13 +290,13 @@ class GateEvent(_Watched):
             self.waits_once_set += self.flag
             runaway = self.waits_once_set > RUNAWAY
         if runaway:  # a loop that ignores a set event: park it; the test has its answer already
-            threading.Event().wait(bounds.HANG * 3)
+            threading.Event().wait(bounds.HELD)
             return self.flag
         with self._state:
             self.waiting += 1
             self._state.notify_all()
             try:
-                stall.wait_for(self._state, lambda: self.flag or self.opened, bounds.HANG * 3,
+                stall.wait_for(self._state, lambda: self.flag or self.opened, bounds.HELD,
                                "waits on the test's gate event (until the test says time is up)")
                 return self.flag
             finally:
