@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from kata import engine, registry, trees
+from kata.grader.grade import import_error
 from kata.sandbox import SUPPORTED
 from tests.catalogue import mistakes
 
@@ -112,6 +113,25 @@ def test_the_stub_fails_every_test_in_the_sandbox(sandbox_runs, topic):
 
 # The first failure is compared, not the whole list: a mistake that leaves threads running (a missing
 # join) can also fail, or pass, the tests after it by how far those threads got, in either mode.
+BROKEN_MODULES = {"a syntax error": "def broken(:\n", "an import that raises": "raise RuntimeError('not yet')\n"}
+
+
+@pytest.mark.parametrize("topic", TOPICS)
+@pytest.mark.parametrize("broken", BROKEN_MODULES)
+def test_a_module_that_cannot_import_is_told_alike_in_the_sandbox(tmp_path, topic, broken):
+    module = tmp_path / topic / f"{topic}.py"
+    module.parent.mkdir()
+    module.write_text(BROKEN_MODULES[broken], encoding="utf-8")
+    alone, boxed = engine.run_topic(topic, tmp_path), engine.run_topic(topic, tmp_path, extra_args=SANDBOX)
+    told = lambda run: [(r["nodeid"], r["outcome"], r["message"]) for r in run.records]  # noqa: E731
+    assert boxed.records and told(boxed) == told(alone), (
+        f"a {topic} module with {broken} is told otherwise under --sandbox than in one process:\n"
+        f"in one process:\n{summary(alone)}\nunder --sandbox:\n{summary(boxed)}")
+    assert import_error(boxed.records), (
+        f"the grader does not see that the {topic} module with {broken} failed to import under --sandbox "
+        f"(it would grade it as failed tests, not as an error):\n{summary(boxed)}")
+
+
 @pytest.mark.parametrize("topic, mistake", CASES, ids=lambda value: getattr(value, "name", value))
 def test_a_mistake_fails_first_the_same_test_with_the_same_message_in_the_sandbox(sandbox_runs, topic, mistake):
     alone = sandbox_runs("in-process", topic, mistake.name)

@@ -200,7 +200,7 @@ class SandboxBridge(bridge.Bridge):
         try:
             module = seam.load(str(topic))
         except seam.TopicImportError as exc:
-            return "err", str(exc)
+            return "err", [exc.story, exc.summary]
         finally:
             me._daemonic = own_daemon
         token = MODULE_PREFIX + str(topic)

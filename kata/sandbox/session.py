@@ -119,7 +119,7 @@ class Sandbox:
                 raise bridge.SandboxGone("the sandbox answered the module's import with nonsense")
             status, payload = reply
             if status != "ok":
-                raise seam.TopicImportError(payload if type(payload) is str else "the module failed to import")
+                raise _import_error(payload)
             self.modules[topic] = self.peer.decode(payload)
         return self.modules[topic]
 
@@ -312,19 +312,27 @@ def discard() -> None:
         sandbox.stop()
 
 
-_broken: dict[str, str] = {}
+_broken: dict[str, seam.TopicImportError] = {}
+
+
+def _import_error(payload) -> seam.TopicImportError:
+    """The seam's story and one-line summary of a failed import, as the sandbox sent them (two strings)."""
+    if type(payload) in (list, tuple) and len(payload) == 2 and all(type(part) is str for part in payload):
+        return seam.TopicImportError(*payload)
+    return seam.TopicImportError("the module failed to import", "the module failed to import")
 
 
 def module(topic: str):
     """The topic's module, served by the sandbox; a module that cannot be served fails every test the same way."""
     if topic in _broken:
-        raise seam.TopicImportError(_broken[topic])
+        raise _broken[topic]
     sandbox = current()
     try:
         return sandbox.module(topic)
     except seam.TopicImportError as exc:
-        _broken[topic] = str(exc)
+        _broken[topic] = exc
     except bridge.SandboxGone as exc:
-        _broken[topic] = f"the sandbox process ended while importing the {topic} module ({exc})"
+        gone = f"the sandbox process ended while importing the {topic} module ({exc})"
+        _broken[topic] = seam.TopicImportError(gone, gone)
         discard()
-    raise seam.TopicImportError(_broken[topic])
+    raise _broken[topic]
