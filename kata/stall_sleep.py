@@ -31,6 +31,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from kata import stall_tree
 from kata.stall_spin import StudentCode
 
 CONFIRM = 0.05  # how long one sleep must be seen to last once the stop was said
@@ -44,17 +45,14 @@ _SELECTS = {"x86_64": {23, 270}, "aarch64": {72}}.get(_MACHINE, set())
 
 def _asleep_of_its_own(tid: int) -> int | None:
     """Thread ``tid``'s context-switch count if it sleeps now in a sleep only its own timer ends, else None."""
-    base = f"/proc/self/task/{tid}"
+    now = stall_tree.task(tid)
+    if now is None:
+        return None  # gone, or unreadable
+    state, switches, call = now
     try:
-        with open(f"{base}/status") as file:
-            switches = sum(int(line.split()[1]) for line in file if "ctxt_switches:" in line)
-        with open(f"{base}/stat") as file:
-            state = file.read().rsplit(")", 1)[1].split()[0]
-        with open(f"{base}/syscall") as file:
-            call = file.read().split()
         number = int(call[0])
-    except (OSError, ValueError, IndexError):
-        return None  # gone, unreadable, or running
+    except (ValueError, IndexError):
+        return None  # running
     if state != "S":
         return None
     if number in _SLEEPS or number in _SELECTS and len(call) > 1 and int(call[1], 16) == 0:

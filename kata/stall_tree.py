@@ -73,8 +73,8 @@ class Sleep:
         return self.pipes is not None or self.reaps is not None
 
 
-def read(tid: int, pid: int | str = "self") -> Sleep | None:
-    """Thread ``tid`` of process ``pid`` now; None when /proc will not say."""
+def task(tid: int, pid: int | str = "self") -> tuple[str, int, list[str]] | None:
+    """Thread ``tid`` of process ``pid`` now: its state, context switches and system call line; None if unreadable."""
     base = f"/proc/{pid}/task/{tid}"
     try:
         with open(f"{base}/status") as file:
@@ -85,6 +85,15 @@ def read(tid: int, pid: int | str = "self") -> Sleep | None:
             call = file.read().split()
     except (OSError, ValueError, IndexError):
         return None
+    return state, switches, call
+
+
+def read(tid: int, pid: int | str = "self") -> Sleep | None:
+    """Thread ``tid`` of process ``pid`` now; None when /proc will not say."""
+    now = task(tid, pid)
+    if now is None:
+        return None
+    state, switches, call = now
     try:
         name, args = CALL.get(int(call[0])), [int(arg, 16) for arg in call[1:7]]
     except (ValueError, IndexError):  # "running", or a thread between system calls
