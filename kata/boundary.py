@@ -145,25 +145,13 @@ def recorded_sleeps(thread_name: str, seed: int):
     """
     session = _sandbox_session()
     if session is None:
-        import random
-        import threading
-        import time
+        from kata.probes import SleepRecorder
 
-        real_sleep, slept, state = time.sleep, [], random.getstate()
-
-        def spy(seconds):
-            if threading.current_thread().name == thread_name:
-                slept.append(seconds)
-            else:
-                real_sleep(seconds)
-
-        random.seed(seed)
-        time.sleep = spy
+        recorder = SleepRecorder(thread_name, seed)
         try:
-            yield _Sleeps(lambda: list(slept))
+            yield _Sleeps(lambda: list(recorder.slept))
         finally:
-            time.sleep = real_sleep
-            random.setstate(state)
+            recorder.stop()
         return
     sandbox = session.current()
     _expect_done(sandbox.peer.call_plain("record_sleeps", str(thread_name), int(seed)), "record its sleeps")

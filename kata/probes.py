@@ -186,3 +186,35 @@ class Window:
     @property
     def overlapped(self) -> bool:
         return self.region.peak > 1
+
+
+class SleepRecorder:
+    """time.sleep() of one named thread recorded instead of slept, with ``random`` seeded meanwhile.
+
+    Other threads sleep as usual. It works in the process where the code under
+    test sleeps: the test's own in one process, the sandbox's under --sandbox.
+    """
+
+    def __init__(self, thread_name: str, seed: int) -> None:
+        import random
+        import time
+
+        self._real_sleep, self._state, self.slept = time.sleep, random.getstate(), []
+        name = str(thread_name)
+
+        def spy(seconds):
+            if threading.current_thread().name == name:
+                self.slept.append(float(seconds))
+            else:
+                self._real_sleep(seconds)
+
+        random.seed(int(seed))
+        time.sleep = spy
+
+    def stop(self) -> None:
+        """Put time.sleep and the random state back as they were."""
+        import random
+        import time
+
+        time.sleep = self._real_sleep
+        random.setstate(self._state)

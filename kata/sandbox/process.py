@@ -76,7 +76,7 @@ class SandboxBridge(bridge.Bridge):
         self._frozen = None  # freezegun's freezer while a test holds the module's clock still
         self.main = MainThread()
         self._serving: dict[int, int] = {}  # a serving thread's ident -> the ident of the caller it serves
-        self._sleeps = None  # (real time.sleep, random state, lengths) while one thread's sleeps are recorded
+        self._sleeps = None  # the SleepRecorder while one thread's sleeps are recorded
 
     def invoke(self, token, op, name, args, kwargs, identity):
         serve = super().invoke
@@ -160,35 +160,21 @@ class SandboxBridge(bridge.Bridge):
         Threads serving a test's thread carry its name (mirror_name), so the name
         picks the calls made for it. The lengths go back as plain data.
         """
-        import random
-        import time
+        from kata.probes import SleepRecorder
 
         self.stop_recording_sleeps()
-        real_sleep, slept, name = time.sleep, [], str(thread_name)
-
-        def spy(seconds):
-            if threading.current_thread().name == name:
-                slept.append(float(seconds))
-            else:
-                real_sleep(seconds)
-
-        self._sleeps = (real_sleep, random.getstate(), slept)
-        random.seed(int(seed))
-        time.sleep = spy
+        self._sleeps = SleepRecorder(thread_name, seed)
         return True
 
     def sleeps(self) -> list:
         if self._sleeps is None:
             raise RuntimeError("no sleeps are being recorded")
-        return list(self._sleeps[2])
+        return list(self._sleeps.slept)
 
     def stop_recording_sleeps(self) -> bool:
         if self._sleeps is not None:
-            import random
-            import time
-
-            (time.sleep, state, _), self._sleeps = self._sleeps, None
-            random.setstate(state)
+            self._sleeps, recorder = None, self._sleeps
+            recorder.stop()
         return True
 
     def load(self, topic: str):
