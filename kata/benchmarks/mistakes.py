@@ -10,6 +10,7 @@ are wall times. No test asserts on them.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -64,12 +65,15 @@ def main(argv: list[str]) -> int:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("topics", nargs="*", default=registry.names(), help="topics (default: all)")
     parser.add_argument("--parallel", type=int, default=1, help="runs at once (default 1: honest wall times)")
+    parser.add_argument("--markdown", action="store_true",
+                        help="also print a table of the tests' times per topic, for README.md")
     options = parser.parse_args(argv)
     unknown = sorted(set(options.topics) - set(registry.names()))
     if unknown:
         parser.error(f"unknown topic(s): {', '.join(unknown)}")
     chosen = cases(options.topics)
     print("wall: the whole pytest process; tests: the tests' own durations (what the kata's waits cost)")
+    print(f"load average at the start: {load_average()}")
     print(f"{'wall s':>7} {'tests s':>7} {'slowest':>7} {'failed':>7} {'timeouts':>8}  topic mistake", flush=True)
     timings: list[tuple[float, str, engine.Run]] = []
     with tempfile.TemporaryDirectory(prefix="kata-bench-") as scratch, \
@@ -96,4 +100,33 @@ def main(argv: list[str]) -> int:
     print(f"runs that reached pytest-timeout: {len(timed_out)}")
     for label, nodeids in timed_out:
         print(f"  {label}: {len(nodeids)} test(s), e.g. {nodeids[0].rsplit('::', 1)[-1]}")
+    print(f"load average at the end: {load_average()}")
+    if options.markdown:
+        print()
+        print(markdown_table(timings))
     return 0
+
+
+def load_average() -> str:
+    """The 1-, 5- and 15-minute load averages: how quiet the machine was (the figures are wall times)."""
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def markdown_table(timings: list[tuple[float, str, engine.Run]]) -> str:
+    """Per topic (in teaching order) and for all: runs, median, 90th percentile and worst of the tests' times."""
+    def tests_time(timing) -> float:
+        return sum(record["duration"] for record in timing[2].records)
+
+    by_topic: dict[str, list] = {}
+    for timing in timings:
+        by_topic.setdefault(timing[1].split()[0], []).append(timing)
+    groups = [(topic, by_topic[topic]) for topic in registry.names() if topic in by_topic]
+    if len(groups) > 1:
+        groups.append((f"all {len(groups)} topics", timings))
+    lines = ["| topic | runs | median | 90th percentile | worst (mistake) |", "| --- | ---: | ---: | ---: | --- |"]
+    for title, group in groups:
+        values = [tests_time(timing) for timing in group]
+        worst = max(group, key=tests_time)
+        lines.append(f"| {title} | {len(values)} | {statistics.median(values):.2f} s | "
+                     f"{percentile(values, 0.9):.2f} s | {tests_time(worst):.1f} s ({worst[1].split(' ', 1)[1]}) |")
+    return "\n".join(lines)
