@@ -32,6 +32,7 @@ import socket
 import sys
 import tempfile
 import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,6 +45,13 @@ PASSWORD = "correct horse"
 HOST = "127.0.0.1"
 CHUNK = 32 * 1024
 
+_loops: weakref.WeakSet = weakref.WeakSet()  # every ServerLoop of this process
+
+
+def loop_threads() -> set[threading.Thread]:
+    """The threads of every server loop in this process: the servers' own, none of them a client's."""
+    return {thread for loop in list(_loops) for thread in loop.threads()}
+
 
 class ServerLoop:
     """An asyncio event loop running in a daemon thread, driven from other threads."""
@@ -51,7 +59,13 @@ class ServerLoop:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="kata-sshd-loop", daemon=True)
+        _loops.add(self)
         self._thread.start()
+
+    def threads(self) -> set[threading.Thread]:
+        """The threads serving this loop: its own, and its default executor's (asyncssh runs blocking calls there)."""
+        executor = getattr(self.loop, "_default_executor", None)
+        return {self._thread, *getattr(executor, "_threads", ())}
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -217,7 +231,7 @@ class SSHTestServer:
         self.gate: ExecGate | None = None
         self.logins: list[tuple[str, str, bool]] = []  # (username, method, accepted)
         self.commands: list[str] = []
-        self._connections: set = set()
+        self._connections: dict = {}  # open connection -> the client's (host, port)
         self._cond = threading.Condition()
         self._groups: set[int] = set()  # process groups of commands still running
         self._made = 0
@@ -239,6 +253,11 @@ class SSHTestServer:
     def connections_made(self) -> int:
         with self._cond:
             return self._made
+
+    def open_peers(self) -> set[tuple[str, int]]:
+        """The client addresses (host, port) of the connections open right now."""
+        with self._cond:
+            return set(self._connections.values())
 
     def wait_for_connections(self, count: int, timeout: float = bounds.HANG) -> bool:
         """Wait until exactly ``count`` client connections are open; False if the wait ran out."""
@@ -305,14 +324,15 @@ class SSHTestServer:
     # -- bookkeeping, called on the loop thread -----------------------------------------
 
     def _opened(self, conn) -> None:
+        peer = conn.get_extra_info("peername")
         with self._cond:
-            self._connections.add(conn)
+            self._connections[conn] = tuple(peer[:2]) if peer else None
             self._made += 1
             self._cond.notify_all()
 
     def _closed(self, conn) -> None:
         with self._cond:
-            self._connections.discard(conn)
+            self._connections.pop(conn, None)
             self._cond.notify_all()
 
     def _record_login(self, username: str, method: str, accepted: bool) -> None:

@@ -115,3 +115,49 @@ def test_kata_sshd_prints_how_to_connect_and_stops_on_sigterm(tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         process.stdout.close()
+
+
+# What a fresh process (no other test's threads in it) tells of its clients: kata.ssh_unclosed.
+UNCLOSED_CHECK = r"""
+import _thread, sys, threading
+import paramiko
+from kata import ssh_unclosed, sshd
+
+def client_for(server):
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(server.known_hosts))
+    client.connect(server.host, server.port, username=server.username, password=server.password,
+                   look_for_keys=False, allow_agent=False, timeout=10)
+    return client
+
+with sshd.ssh_server(sys.argv[1]) as server:
+    left_open = client_for(server)
+    print("left open:", len(ssh_unclosed.wait_closed(server)))
+    unlisted = _thread.allocate_lock()
+    unlisted.acquire()
+    _thread.start_new_thread(lambda: unlisted.acquire() or unlisted.release(), ())
+    print("a thread threading does not list may close it:", len(ssh_unclosed.never_closed(server)))
+    unlisted.release()
+    print("once that thread ended:", len(ssh_unclosed.wait_closed(server)))
+    release = threading.Event()
+    holder = threading.Thread(target=lambda: release.wait() and left_open.close())
+    holder.start()
+    print("a thread may close it:", len(ssh_unclosed.never_closed(server)))
+    release.set()
+    holder.join()
+    print("closed by that thread:", ssh_unclosed.wait_closed(server))
+    closed = client_for(server)
+    closed.close()
+    print("closed at once:", len(ssh_unclosed.never_closed(server)), ssh_unclosed.wait_closed(server))
+"""
+
+
+def test_a_client_nobody_can_close_is_told_apart_from_one_being_closed(tmp_path):
+    run = subprocess.run([sys.executable, "-c", UNCLOSED_CHECK, str(tmp_path)], capture_output=True, text=True,
+                         timeout=6 * bounds.HANG)
+    assert run.returncode == 0, f"the check of kata.ssh_unclosed failed:\n{run.stderr}"
+    assert run.stdout.splitlines() == [
+        "left open: 1", "a thread threading does not list may close it: 0", "once that thread ended: 1",
+        "a thread may close it: 0", "closed by that thread: []", "closed at once: 0 []"], (
+        "an active client with nobody left to close it is proven (and only then): one that another thread "
+        f"may still close, or that was closed, is waited for; the check printed:\n{run.stdout}")

@@ -17,7 +17,7 @@ import asyncssh
 import paramiko
 import pytest
 
-from kata import bounds, sshd, stall
+from kata import bounds, ssh_unclosed, sshd, stall
 from kata.expect import raises
 from kata.seam import topic_fixture
 from kata.timeline import Timeline
@@ -78,11 +78,14 @@ def call_bounded(target, *args, what, hint, timeout=bounds.HANG, **kwargs):
 
 def assert_all_closed(servers, what):
     for srv in servers:
-        if not srv.wait_for_connections(0):
-            pytest.fail(
-                f"{what} returned, but {srv.open_connections} connection(s) to the server stayed open for "
-                f"{bounds.HANG:g} s: a client never closed — close the SSHClient (or Transport) in a "
-                "`finally:` block, so it is closed on every path", pytrace=False)
+        unclosed = ssh_unclosed.wait_closed(srv)
+        if unclosed is None or unclosed:
+            how = (f"{srv.open_connections} connection(s) to the server stayed open for {bounds.HANG:g} s"
+                   if unclosed is None else
+                   f"{len(unclosed)} connection(s) to the server stayed open, each held by an active paramiko "
+                   "Transport with no thread of the test left to close it")
+            pytest.fail(f"{what} returned, but {how}: a client never closed — close the SSHClient (or Transport) "
+                        "in a `finally:` block, so it is closed on every path", pytrace=False)
 
 
 # -- task 1: run a command, log in with a password --------------------------------
