@@ -67,20 +67,31 @@ def never_closed(server) -> list[paramiko.Transport]:
 def _candidates(server) -> list[paramiko.Transport]:
     threads = threading.enumerate()
     transports = [thread for thread in threads if isinstance(thread, paramiko.Transport)]
-    known = {threading.current_thread(), *transports, *sshd.loop_threads(), *stall.own_threads()}
-    natives = _native_threads()
+    known = known_threads(threads)
+    natives = native_threads()
     if natives is None or any(t.server_mode for t in transports):
         return []
     listed = {thread.native_id: thread for thread in threads}
     for tid, started in natives.items():
-        if listed.get(tid) not in known and _INFRASTRUCTURE.get(tid) != started:
+        if listed.get(tid) not in known and not infrastructure(tid, started):
             return []  # a thread that may close one (threading's list misses _thread.start_new_thread's)
     peers = server.open_peers()
     return [transport for transport in transports
-            if transport.is_active() and _addresses(transport) in ((local, server.address) for local in peers)]
+            if transport.is_active() and addresses(transport) in ((local, server.address) for local in peers)]
 
 
-def _addresses(transport: paramiko.Transport) -> tuple[tuple, tuple] | None:
+def known_threads(threads) -> set[threading.Thread]:
+    """Of ``threads``, those that close no client: the caller, paramiko's Transports, the servers', the detector."""
+    return {threading.current_thread(), *(t for t in threads if isinstance(t, paramiko.Transport)),
+            *sshd.loop_threads(), *stall.own_threads()}
+
+
+def infrastructure(tid: int, started: int | None) -> bool:
+    """Whether thread ``tid`` (started at ``started``, /proc's clock ticks) was there before any code under test."""
+    return started is not None and _INFRASTRUCTURE.get(tid) == started
+
+
+def addresses(transport: paramiko.Transport) -> tuple[tuple, tuple] | None:
     """The (local, remote) addresses of the transport's socket; None when it has none (closed, or no socket)."""
     try:
         return tuple(transport.sock.getsockname()[:2]), tuple(transport.sock.getpeername()[:2])
@@ -88,7 +99,7 @@ def _addresses(transport: paramiko.Transport) -> tuple[tuple, tuple] | None:
         return None
 
 
-def _native_threads() -> dict[int, int] | None:
+def native_threads() -> dict[int, int] | None:
     """Every thread of this process, as /proc lists them: native id -> when it started (clock ticks)."""
     found = {}
     for tid in stall.thread_ids():
@@ -102,4 +113,4 @@ def _native_threads() -> dict[int, int] | None:
 
 # The threads alive when the test modules were collected, before any code under test was imported:
 # pytest's and xdist's own (execnet starts its I/O thread with _thread, so threading does not list it).
-_INFRASTRUCTURE = _native_threads() or {}
+_INFRASTRUCTURE = native_threads() or {}

@@ -46,11 +46,24 @@ HOST = "127.0.0.1"
 CHUNK = 32 * 1024
 
 _loops: weakref.WeakSet = weakref.WeakSet()  # every ServerLoop of this process
+_servers: weakref.WeakSet = weakref.WeakSet()  # every SSHTestServer of this process, while it serves
 
 
 def loop_threads() -> set[threading.Thread]:
-    """The threads of every server loop in this process: the servers' own, none of them a client's."""
-    return {thread for loop in list(_loops) for thread in loop.threads()}
+    """The threads of every server loop in this process: the servers' own, none of them a client's.
+
+    With them the threads asyncio's child watcher (Python before 3.14, no pidfd) waits in for the
+    commands to end, each to tell its loop.
+    """
+    policy = getattr(asyncio.events, "_event_loop_policy", None)  # read, not made: no warning on 3.14
+    watcher = getattr(policy, "_watcher", None)
+    return {thread for loop in list(_loops) for thread in loop.threads()} | set(
+        getattr(watcher, "_threads", {}).values())
+
+
+def serving() -> list[SSHTestServer]:
+    """Every server of this process that has started and not closed."""
+    return list(_servers)
 
 
 class ServerLoop:
@@ -236,6 +249,7 @@ class SSHTestServer:
         self._groups: set[int] = set()  # process groups of commands still running
         self._made = 0
         self._handlers: set = set()  # the tasks serving exec requests
+        self._running: set = set()  # the processes (exec requests) whose command runs now
         self._acceptor = None
 
     # -- what the server saw ------------------------------------------------------
@@ -271,7 +285,23 @@ class SSHTestServer:
 
     # -- life cycle ---------------------------------------------------------------
 
+    def flow(self) -> tuple[int, int, tuple]:
+        """What the server does for its clients, read on its loop (so after every byte it has received):
+        how many exec requests it serves, how many of them hold output that the client's window has no
+        room for (asyncssh's channel: no send window left, bytes waiting), and the packets sent and
+        received so far on each open connection.
+        """
+        async def look():
+            channels = [process.channel for process in self._running]
+            with self._cond:
+                connections = sorted(self._connections.items(), key=lambda item: item[1] or ())
+            return (sum(1 for task in self._handlers if not task.done()),
+                    sum(1 for channel in channels if channel._send_window == 0 and channel._send_buf_len > 0),
+                    tuple((peer, conn._send_seq, conn._recv_seq) for conn, peer in connections))
+        return self.loop.call(look())
+
     def start(self) -> SSHTestServer:
+        _servers.add(self)
         self.loop.call(self._listen())
         self.known_hosts.write_text(self.known_hosts_line())
         return self
@@ -290,6 +320,7 @@ class SSHTestServer:
         self.port = self._acceptor.get_port()
 
     def close(self) -> None:
+        _servers.discard(self)
         if self._acceptor is None:
             return
         try:
@@ -376,6 +407,7 @@ class SSHTestServer:
             stderr=asyncio.subprocess.PIPE, start_new_session=True)
         with self._cond:
             self._groups.add(child.pid)
+        self._running.add(process)
         feeding = asyncio.ensure_future(self._feed(process, child))
         output = asyncio.ensure_future(asyncio.gather(self._drain(child.stdout, process.stdout),
                                                       self._drain(child.stderr, process.stderr)))
@@ -393,6 +425,7 @@ class SSHTestServer:
             for task in (feeding, output, hangup):
                 task.cancel()
             await asyncio.gather(feeding, output, hangup, return_exceptions=True)
+            self._running.discard(process)
             await self._reap(child)
         if status is not None and not hung_up:
             try:

@@ -161,3 +161,47 @@ def test_a_client_nobody_can_close_is_told_apart_from_one_being_closed(tmp_path)
         "a thread may close it: 0", "closed by that thread: []", "closed at once: 0 []"], (
         "an active client with nobody left to close it is proven (and only then): one that another thread "
         f"may still close, or that was closed, is waited for; the check printed:\n{run.stdout}")
+
+
+# What kata.ssh_stuck proves, in a fresh process: output held for want of window, and only then.
+STUCK_CHECK = r"""
+import sys, threading
+import paramiko
+from kata import ssh_stuck, sshd
+from kata.workers import Worker
+
+BIG = "yes kata | head -c 5000000"  # more than twice paramiko's 2 MiB window
+me = threading.current_thread()
+with sshd.ssh_server(sys.argv[1]) as server:
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(server.known_hosts))
+    client.connect(server.host, server.port, username=server.username, password=server.password,
+                   look_for_keys=False, allow_agent=False, timeout=10)
+    try:
+        _, stdout, _ = client.exec_command(BIG)  # no timeout: a reader sleeps untimed between chunks
+        reader = Worker(stdout.read, name="reader").start()
+        proofs = set()
+        while not reader.done:
+            proofs.add(ssh_stuck.held_by_the_window(me))
+        reader.finished()
+        print("a reader is never held:", proofs == {None}, len(reader.result))
+        _, stdout, _ = client.exec_command(BIG)
+        timed = Worker(stdout.channel.status_event.wait, 4, name="timed").start()
+        print("a timed wait is no proof:", ssh_stuck.wait(timed, 2) is None, timed.done)
+        timed.finished()
+        waiter = Worker(stdout.channel.recv_exit_status, name="waiter").start()
+        print("exit status first:", ssh_stuck.wait(waiter) is not None, waiter.done)
+    finally:
+        client.close()  # the waiters' channel closes: they return
+    waiter.finished()
+"""
+
+
+def test_output_held_for_want_of_window_is_proven_only_when_no_reader_is_left(tmp_path):
+    run = subprocess.run([sys.executable, "-c", STUCK_CHECK, str(tmp_path)], capture_output=True, text=True,
+                         timeout=6 * bounds.HANG)
+    assert run.returncode == 0, f"the check of kata.ssh_stuck failed:\n{run.stderr}"
+    assert run.stdout.splitlines() == [
+        "a reader is never held: True 5000000", "a timed wait is no proof: True False", "exit status first: True False"], (
+        "a thread that reads the output is never proven held, nor one whose wait has a timeout; one that waits "
+        f"for the exit status before reading is; the check printed:\n{run.stdout}")

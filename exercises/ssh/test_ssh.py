@@ -17,7 +17,7 @@ import asyncssh
 import paramiko
 import pytest
 
-from kata import bounds, ssh_unclosed, sshd, stall
+from kata import bounds, ssh_stuck, ssh_unclosed, sshd, stall
 from kata.expect import raises
 from kata.seam import topic_fixture
 from kata.timeline import Timeline
@@ -69,9 +69,12 @@ def login(server, **overrides):
 
 
 def call_bounded(target, *args, what, hint, timeout=bounds.HANG, **kwargs):
-    """Call target in a daemon worker; fail with hint if it has not returned within timeout."""
+    """Call target in a daemon worker; fail with hint if it cannot return, or has not within timeout."""
     worker = Worker(target, *args, name="ssh-call", **kwargs).start()
-    if not worker.finished(timeout):
+    held = ssh_stuck.wait(worker, timeout)
+    if held is not None:
+        pytest.fail(f"{what} can never return: {held}: {hint}", pytrace=False)
+    if not worker.done:
         pytest.fail(f"{what} had not returned after {timeout:g} s: {hint}", pytrace=False)
     return worker.outcome()
 
