@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import os
 import shutil
 import signal
 import socket
+import struct
 import sys
 import tempfile
+import termios
 import threading
 import weakref
 from contextlib import contextmanager
@@ -249,7 +252,7 @@ class SSHTestServer:
         self._groups: set[int] = set()  # process groups of commands still running
         self._made = 0
         self._handlers: set = set()  # the tasks serving exec requests
-        self._running: set = set()  # the processes (exec requests) whose command runs now
+        self._running: dict = {}  # the processes (exec requests) whose command runs now -> the command
         self._acceptor = None
 
     # -- what the server saw ------------------------------------------------------
@@ -285,18 +288,22 @@ class SSHTestServer:
 
     # -- life cycle ---------------------------------------------------------------
 
-    def flow(self) -> tuple[int, int, tuple]:
-        """What the server does for its clients, read on its loop (so after every byte it has received):
-        how many exec requests it serves, how many of them hold output that the client's window has no
-        room for (asyncssh's channel: no send window left, bytes waiting), and the packets sent and
-        received so far on each open connection.
+    def flow(self) -> tuple[int, tuple, tuple]:
+        """What the server does for its clients, read on its loop (so after every byte it has received).
+
+        How many exec requests it serves; for each whose command runs, ``("held", group)`` when it
+        holds output that the client's window has no room for (asyncssh's channel: no send window
+        left, bytes waiting), ``("quiet", group)`` when it has nothing to send (no bytes waiting, none
+        read from the command and not yet sent, none in the command's pipes), else ``("busy", group)``
+        (``group``: the command's process group); and the packets sent and received so far on each
+        open connection.
         """
         async def look():
-            channels = [process.channel for process in self._running]
+            commands = sorted((_sending(process.channel, child), child.pid)
+                              for process, child in self._running.items())
             with self._cond:
                 connections = sorted(self._connections.items(), key=lambda item: item[1] or ())
-            return (sum(1 for task in self._handlers if not task.done()),
-                    sum(1 for channel in channels if channel._send_window == 0 and channel._send_buf_len > 0),
+            return (sum(1 for task in self._handlers if not task.done()), tuple(commands),
                     tuple((peer, conn._send_seq, conn._recv_seq) for conn, peer in connections))
         return self.loop.call(look())
 
@@ -407,7 +414,7 @@ class SSHTestServer:
             stderr=asyncio.subprocess.PIPE, start_new_session=True)
         with self._cond:
             self._groups.add(child.pid)
-        self._running.add(process)
+        self._running[process] = child
         feeding = asyncio.ensure_future(self._feed(process, child))
         output = asyncio.ensure_future(asyncio.gather(self._drain(child.stdout, process.stdout),
                                                       self._drain(child.stderr, process.stderr)))
@@ -425,7 +432,7 @@ class SSHTestServer:
             for task in (feeding, output, hangup):
                 task.cancel()
             await asyncio.gather(feeding, output, hangup, return_exceptions=True)
-            self._running.discard(process)
+            self._running.pop(process, None)
             await self._reap(child)
         if status is not None and not hung_up:
             try:
@@ -482,6 +489,25 @@ class SSHTestServer:
                 return
             channel.write(data)
             await channel.drain()
+
+
+def _sending(channel, child) -> str:
+    """Whether an exec request's channel holds output for want of window, has nothing to send, or neither."""
+    if channel._send_buf_len > 0:
+        return "held" if channel._send_window == 0 else "busy"
+    for stream, number in ((child.stdout, 1), (child.stderr, 2)):
+        pipe = child._transport.get_pipe_transport(number) if child._transport is not None else None
+        if stream is None or stream._buffer or pipe is None or _unread(pipe.get_extra_info("pipe")):
+            return "busy"
+    return "quiet"
+
+
+def _unread(pipe) -> int:
+    """Bytes waiting in a pipe (FIONREAD on its read end); 1 when that cannot be told."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(pipe.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
+    except (OSError, AttributeError, ValueError):
+        return 1
 
 
 class SilentListener:

@@ -167,7 +167,7 @@ def test_a_client_nobody_can_close_is_told_apart_from_one_being_closed(tmp_path)
 STUCK_CHECK = r"""
 import sys, threading
 import paramiko
-from kata import ssh_stuck, sshd
+from kata import bounds, ssh_stuck, sshd
 from kata.workers import Worker
 
 BIG = "yes kata | head -c 5000000"  # more than twice paramiko's 2 MiB window
@@ -191,17 +191,26 @@ with sshd.ssh_server(sys.argv[1]) as server:
         timed.finished()
         waiter = Worker(stdout.channel.recv_exit_status, name="waiter").start()
         print("exit status first:", ssh_stuck.wait(waiter) is not None, waiter.done)
+        _, stdout, _ = client.exec_command("sleep 60")
+        sleeper = Worker(stdout.channel.recv_exit_status, name="sleeper").start()
+        print("a command asleep past the bound:", ssh_stuck.wait(sleeper, 5) is not None, sleeper.done)
+        _, stdout, _ = client.exec_command("sleep 2")
+        napper = Worker(stdout.channel.recv_exit_status, name="napper").start()
+        print("a command that wakes before it:", ssh_stuck.wait(napper, bounds.HANG), napper.done)
     finally:
         client.close()  # the waiters' channel closes: they return
     waiter.finished()
 """
 
 
-def test_output_held_for_want_of_window_is_proven_only_when_no_reader_is_left(tmp_path):
+def test_a_call_is_proven_held_only_when_no_reader_is_left_and_the_server_waits_on_it(tmp_path):
     run = subprocess.run([sys.executable, "-c", STUCK_CHECK, str(tmp_path)], capture_output=True, text=True,
                          timeout=6 * bounds.HANG)
     assert run.returncode == 0, f"the check of kata.ssh_stuck failed:\n{run.stderr}"
     assert run.stdout.splitlines() == [
-        "a reader is never held: True 5000000", "a timed wait is no proof: True False", "exit status first: True False"], (
+        "a reader is never held: True 5000000", "a timed wait is no proof: True False",
+        "exit status first: True False", "a command asleep past the bound: True False",
+        "a command that wakes before it: None True"], (
         "a thread that reads the output is never proven held, nor one whose wait has a timeout; one that waits "
-        f"for the exit status before reading is; the check printed:\n{run.stdout}")
+        "for the exit status before reading is, and so is one waiting for a command that sleeps past the bound "
+        f"(but not for one that wakes before it); the check printed:\n{run.stdout}")

@@ -480,9 +480,12 @@ def test_connecting_where_nothing_listens_fails_clearly(ssh, server):
 def test_a_command_that_runs_too_long_times_out(ssh, server):
     worker = Worker(ssh.run_command, server.host, server.port, "sleep 60", **login(server), timeout=TIMEOUT,
                     name="run_command").start()
-    if not worker.finished():
+    held = ssh_stuck.wait(worker)
+    if not worker.done:
+        waited = (f"would still be waiting when the test's {bounds.HANG:g} s ran out: {held}" if held else
+                  f"was still waiting after {bounds.HANG:g} s")
         pytest.fail(
-            f"run_command(..., 'sleep 60', timeout={TIMEOUT}) was still waiting after {bounds.HANG:g} s: "
+            f"run_command(..., 'sleep 60', timeout={TIMEOUT}) {waited}: "
             "the timeout was not applied to the command — pass it to exec_command(command, timeout=timeout), "
             "so that reading its output raises TimeoutError", pytrace=False)
     with raises(TimeoutError, f"run_command(..., 'sleep 60', timeout={TIMEOUT})",
