@@ -11,8 +11,8 @@ in this order:
 
 1. each server, read on its loop (so after every byte it received), serves only
    commands whose output it holds for want of window ("held"), or that have nothing
-   to send: no byte waiting, none in their pipes ("quiet"); the packets it sent and
-   received on each connection are counted;
+   to send: no byte waiting, none in their pipes ("quiet"), and has no other channel
+   open; the packets it sent and received on each connection are counted;
 2. every active Transport is connected to an open connection of a kata server,
    is past its key exchange, sends no keepalives; the packets it received are
    counted; the threads of this process are those kata.ssh_unclosed accepts (the
@@ -44,6 +44,7 @@ import platform
 import struct
 import threading
 import time
+from concurrent import futures
 
 import paramiko
 
@@ -147,16 +148,19 @@ def _their_threads(waiter: threading.Thread) -> set[int] | None:
 def _flow() -> list | None:
     """Every server's flow (kata.sshd); None unless each serves only commands it holds for want of window,
     or that have nothing to send."""
-    flows = [server.flow() for server in sshd.serving()]
-    commands = [command for _, commands, _ in flows for command in commands]
-    if not commands or any(serving != len(commands) for serving, commands, _ in flows) or any(
-            kind == "busy" for kind, _ in commands):
+    try:
+        flows = [server.flow() for server in sshd.serving()]
+    except (TimeoutError, futures.TimeoutError, RuntimeError):  # a loop too slow to answer, or closing
         return None
+    commands = [command for _, commands, _, _ in flows for command in commands]
+    if not commands or any(serving != len(commands) or channels != len(commands)
+                           for serving, commands, channels, _ in flows) or any(kind == "busy" for kind, _ in commands):
+        return None  # an exec request not yet running, a channel that is no command's, a command free to print
     return flows
 
 
 def _quiet_groups(flow) -> set[int]:
-    return {group for _, commands, _ in flow for kind, group in commands if kind == "quiet"}
+    return {group for _, commands, _, _ in flow for kind, group in commands if kind == "quiet"}
 
 
 def _groups_asleep(groups: set[int], deadline: float) -> dict | None:
@@ -254,16 +258,17 @@ def _links(transports) -> set[tuple[int, int]] | None:
             return None
         local, remote = addresses
         server = peers.get(local)
-        if server is None or remote != server.address or transport.packetizer._Packetizer__keepalive_interval:
-            return None
+        if server is None or remote != server.address or getattr(
+                transport.packetizer, "_Packetizer__keepalive_interval", 1) or None in _received([transport])[0]:
+            return None  # not a kata server's, or it sends keepalives, or what it receives cannot be counted
         links.add((local[1], remote[1]))
     return links
 
 
-def _received(transports) -> list[tuple[int, int]]:
-    """What each Transport has received so far: packets (their sequence number) and bytes."""
-    return [(t.packetizer._Packetizer__sequence_number_in, t.packetizer._Packetizer__received_bytes)
-            for t in transports]
+def _received(transports) -> list[tuple]:
+    """What each Transport has received so far: packets (their sequence number) and bytes (None: unknown)."""
+    return [(getattr(t.packetizer, "_Packetizer__sequence_number_in", None),
+             getattr(t.packetizer, "_Packetizer__received_bytes", None)) for t in transports]
 
 
 def _queues_empty(links: set[tuple[int, int]]) -> bool:

@@ -288,15 +288,15 @@ class SSHTestServer:
 
     # -- life cycle ---------------------------------------------------------------
 
-    def flow(self) -> tuple[int, tuple, tuple]:
+    def flow(self) -> tuple[int, tuple, int, tuple]:
         """What the server does for its clients, read on its loop (so after every byte it has received).
 
         How many exec requests it serves; for each whose command runs, ``("held", group)`` when it
         holds output that the client's window has no room for (asyncssh's channel: no send window
         left, bytes waiting), ``("quiet", group)`` when it has nothing to send (no bytes waiting, none
         read from the command and not yet sent, none in the command's pipes), else ``("busy", group)``
-        (``group``: the command's process group); and the packets sent and received so far on each
-        open connection.
+        (``group``: the command's process group); how many channels are open (an SFTP session, a
+        command at the gate); and the packets sent and received so far on each open connection.
         """
         async def look():
             commands = sorted((_sending(process.channel, child), child.pid)
@@ -304,6 +304,7 @@ class SSHTestServer:
             with self._cond:
                 connections = sorted(self._connections.items(), key=lambda item: item[1] or ())
             return (sum(1 for task in self._handlers if not task.done()), tuple(commands),
+                    sum(len(conn._channels) for conn, _ in connections),
                     tuple((peer, conn._send_seq, conn._recv_seq) for conn, peer in connections))
         return self.loop.call(look())
 
