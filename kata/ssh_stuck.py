@@ -62,9 +62,9 @@ _CALLS = {
 def wait(worker, timeout: float = bounds.HANG) -> str | None:
     """Wait for ``worker`` (kata.workers.Worker) to finish, as ``worker.finished(timeout)`` does.
 
-    While it waits, a thread of its own looks for a proof that the call can never finish
-    (``held_by_the_window``) and, once it has one, ends the wait: what holds the call, in words.
-    None otherwise (the call finished, or the bound ran out: ``worker.done`` tells which).
+    While it waits, a thread of its own looks for a proof that the call cannot finish within
+    ``timeout`` (``held_by_the_window``) and, once it has one, ends the wait: what holds the call,
+    in words. None otherwise (the call finished, or the bound ran out: ``worker.done`` tells which).
     """
     waiter = threading.current_thread()
     deadline = time.monotonic() + timeout
