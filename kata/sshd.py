@@ -25,13 +25,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import os
 import shutil
 import signal
 import socket
+import struct
 import sys
 import tempfile
+import termios
 import threading
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -44,6 +48,26 @@ PASSWORD = "correct horse"
 HOST = "127.0.0.1"
 CHUNK = 32 * 1024
 
+_loops: weakref.WeakSet = weakref.WeakSet()  # every ServerLoop of this process
+_servers: weakref.WeakSet = weakref.WeakSet()  # every SSHTestServer of this process, while it serves
+
+
+def loop_threads() -> set[threading.Thread]:
+    """The threads of every server loop in this process: the servers' own, none of them a client's.
+
+    With them the threads asyncio's child watcher (Python before 3.14, no pidfd) waits in for the
+    commands to end, each to tell its loop.
+    """
+    policy = getattr(asyncio.events, "_event_loop_policy", None)  # read, not made: no warning on 3.14
+    watcher = getattr(policy, "_watcher", None)
+    return {thread for loop in list(_loops) for thread in loop.threads()} | set(
+        getattr(watcher, "_threads", {}).values())
+
+
+def serving() -> list[SSHTestServer]:
+    """Every server of this process that has started and not closed."""
+    return list(_servers)
+
 
 class ServerLoop:
     """An asyncio event loop running in a daemon thread, driven from other threads."""
@@ -51,7 +75,13 @@ class ServerLoop:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._run, name="kata-sshd-loop", daemon=True)
+        _loops.add(self)
         self._thread.start()
+
+    def threads(self) -> set[threading.Thread]:
+        """The threads serving this loop: its own, and its default executor's (asyncssh runs blocking calls there)."""
+        executor = getattr(self.loop, "_default_executor", None)
+        return {self._thread, *getattr(executor, "_threads", ())}
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
@@ -217,11 +247,12 @@ class SSHTestServer:
         self.gate: ExecGate | None = None
         self.logins: list[tuple[str, str, bool]] = []  # (username, method, accepted)
         self.commands: list[str] = []
-        self._connections: set = set()
+        self._connections: dict = {}  # open connection -> the client's (host, port)
         self._cond = threading.Condition()
         self._groups: set[int] = set()  # process groups of commands still running
         self._made = 0
         self._handlers: set = set()  # the tasks serving exec requests
+        self._running: dict = {}  # the processes (exec requests) whose command runs now -> the command
         self._acceptor = None
 
     # -- what the server saw ------------------------------------------------------
@@ -240,6 +271,11 @@ class SSHTestServer:
         with self._cond:
             return self._made
 
+    def open_peers(self) -> set[tuple[str, int]]:
+        """The client addresses (host, port) of the connections open right now."""
+        with self._cond:
+            return set(self._connections.values())
+
     def wait_for_connections(self, count: int, timeout: float = bounds.HANG) -> bool:
         """Wait until exactly ``count`` client connections are open; False if the wait ran out."""
         with self._cond:
@@ -252,7 +288,28 @@ class SSHTestServer:
 
     # -- life cycle ---------------------------------------------------------------
 
+    def flow(self) -> tuple[int, tuple, int, tuple]:
+        """What the server does for its clients, read on its loop (so after every byte it has received).
+
+        How many exec requests it serves; for each whose command runs, ``("held", group)`` when it
+        holds output that the client's window has no room for (asyncssh's channel: no send window
+        left, bytes waiting), ``("quiet", group)`` when it has nothing to send (no bytes waiting, none
+        read from the command and not yet sent, none in the command's pipes), else ``("busy", group)``
+        (``group``: the command's process group); how many channels are open (an SFTP session, a
+        command at the gate); and the packets sent and received so far on each open connection.
+        """
+        async def look():
+            commands = sorted((_sending(process.channel, child), child.pid)
+                              for process, child in self._running.items())
+            with self._cond:
+                connections = sorted(self._connections.items(), key=lambda item: item[1] or ())
+            return (sum(1 for task in self._handlers if not task.done()), tuple(commands),
+                    sum(len(conn._channels) for conn, _ in connections),
+                    tuple((peer, conn._send_seq, conn._recv_seq) for conn, peer in connections))
+        return self.loop.call(look())
+
     def start(self) -> SSHTestServer:
+        _servers.add(self)
         self.loop.call(self._listen())
         self.known_hosts.write_text(self.known_hosts_line())
         return self
@@ -271,6 +328,7 @@ class SSHTestServer:
         self.port = self._acceptor.get_port()
 
     def close(self) -> None:
+        _servers.discard(self)
         if self._acceptor is None:
             return
         try:
@@ -305,14 +363,15 @@ class SSHTestServer:
     # -- bookkeeping, called on the loop thread -----------------------------------------
 
     def _opened(self, conn) -> None:
+        peer = conn.get_extra_info("peername")
         with self._cond:
-            self._connections.add(conn)
+            self._connections[conn] = tuple(peer[:2]) if peer else None
             self._made += 1
             self._cond.notify_all()
 
     def _closed(self, conn) -> None:
         with self._cond:
-            self._connections.discard(conn)
+            self._connections.pop(conn, None)
             self._cond.notify_all()
 
     def _record_login(self, username: str, method: str, accepted: bool) -> None:
@@ -356,6 +415,7 @@ class SSHTestServer:
             stderr=asyncio.subprocess.PIPE, start_new_session=True)
         with self._cond:
             self._groups.add(child.pid)
+        self._running[process] = child
         feeding = asyncio.ensure_future(self._feed(process, child))
         output = asyncio.ensure_future(asyncio.gather(self._drain(child.stdout, process.stdout),
                                                       self._drain(child.stderr, process.stderr)))
@@ -373,6 +433,7 @@ class SSHTestServer:
             for task in (feeding, output, hangup):
                 task.cancel()
             await asyncio.gather(feeding, output, hangup, return_exceptions=True)
+            self._running.pop(process, None)
             await self._reap(child)
         if status is not None and not hung_up:
             try:
@@ -429,6 +490,25 @@ class SSHTestServer:
                 return
             channel.write(data)
             await channel.drain()
+
+
+def _sending(channel, child) -> str:
+    """Whether an exec request's channel holds output for want of window, has nothing to send, or neither."""
+    if channel._send_buf_len > 0:
+        return "held" if channel._send_window == 0 else "busy"
+    for stream, number in ((child.stdout, 1), (child.stderr, 2)):
+        pipe = child._transport.get_pipe_transport(number) if child._transport is not None else None
+        if stream is None or stream._buffer or pipe is None or _unread(pipe.get_extra_info("pipe")):
+            return "busy"
+    return "quiet"
+
+
+def _unread(pipe) -> int:
+    """Bytes waiting in a pipe (FIONREAD on its read end); 1 when that cannot be told."""
+    try:
+        return struct.unpack("i", fcntl.ioctl(pipe.fileno(), termios.FIONREAD, b"\0\0\0\0"))[0]
+    except (OSError, AttributeError, ValueError):
+        return 1
 
 
 class SilentListener:

@@ -254,6 +254,12 @@ def thread_ids() -> set[int]:
 _watching = None  # the Detector of the test running now, if any
 
 
+def own_threads() -> set[threading.Thread]:
+    """The detector's thread for the test running now (it reads /proc and ends kata waits, nothing else)."""
+    watching = _watching
+    return {watching._thread} if watching is not None else set()
+
+
 # -- the detector ---------------------------------------------------------------------------------
 
 def _read_tree(children: dict[int, list[int]] | None) -> dict[tuple[int, int], Sleep] | None:

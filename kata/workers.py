@@ -17,7 +17,7 @@ class Worker:
     def __init__(self, target, *args, name: str | None = None, cond: threading.Condition | None = None,
                  **kwargs) -> None:
         self._call = (target, args, kwargs)
-        self._cond = cond or threading.Condition()
+        self._cond = self.cond = cond or threading.Condition()
         self.done = False  # True (and the condition's waiters woken) once the result or error is stored
         self.stalled = False  # a wait for this worker was ended early: it could never have finished
         self.spun = False  # a wait for this worker was ended early: a thread of the test spins instead
@@ -40,11 +40,16 @@ class Worker:
         self.thread.start()
         return self
 
-    def finished(self, timeout: float = bounds.HANG) -> bool:
-        """Wait up to ``timeout``; True if the call has returned or raised."""
+    def finished(self, timeout: float = bounds.HANG, until=None) -> bool:
+        """Wait up to ``timeout``; True if the call has returned or raised.
+
+        ``until()``, if given, ends the wait early too when it turns true (whoever makes it true
+        notifies ``cond``).
+        """
         what = f"waits for {self.thread.name!r} to finish"
         with self._cond:
-            done = stall.wait_for(self._cond, lambda: self.done, timeout, what)
+            stall.wait_for(self._cond, lambda: self.done or (until is not None and until()), timeout, what)
+            done = self.done
         if not done:
             self.stalled = self.stalled or stall.was_cut()
             self.spun = self.spun or stall.was_spun()

@@ -115,3 +115,102 @@ def test_kata_sshd_prints_how_to_connect_and_stops_on_sigterm(tmp_path):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
         process.stdout.close()
+
+
+# What a fresh process (no other test's threads in it) tells of its clients: kata.ssh_unclosed.
+UNCLOSED_CHECK = r"""
+import _thread, sys, threading
+import paramiko
+from kata import ssh_unclosed, sshd
+
+def client_for(server):
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(server.known_hosts))
+    client.connect(server.host, server.port, username=server.username, password=server.password,
+                   look_for_keys=False, allow_agent=False, timeout=10)
+    return client
+
+with sshd.ssh_server(sys.argv[1]) as server:
+    left_open = client_for(server)
+    print("left open:", len(ssh_unclosed.wait_closed(server)))
+    unlisted = _thread.allocate_lock()
+    unlisted.acquire()
+    _thread.start_new_thread(lambda: unlisted.acquire() or unlisted.release(), ())
+    print("a thread threading does not list may close it:", len(ssh_unclosed.never_closed(server)))
+    unlisted.release()
+    print("once that thread ended:", len(ssh_unclosed.wait_closed(server)))
+    release = threading.Event()
+    holder = threading.Thread(target=lambda: release.wait() and left_open.close())
+    holder.start()
+    print("a thread may close it:", len(ssh_unclosed.never_closed(server)))
+    release.set()
+    holder.join()
+    print("closed by that thread:", ssh_unclosed.wait_closed(server))
+    closed = client_for(server)
+    closed.close()
+    print("closed at once:", len(ssh_unclosed.never_closed(server)), ssh_unclosed.wait_closed(server))
+"""
+
+
+def test_a_client_nobody_can_close_is_told_apart_from_one_being_closed(tmp_path):
+    run = subprocess.run([sys.executable, "-c", UNCLOSED_CHECK, str(tmp_path)], capture_output=True, text=True,
+                         timeout=6 * bounds.HANG)
+    assert run.returncode == 0, f"the check of kata.ssh_unclosed failed:\n{run.stderr}"
+    assert run.stdout.splitlines() == [
+        "left open: 1", "a thread threading does not list may close it: 0", "once that thread ended: 1",
+        "a thread may close it: 0", "closed by that thread: []", "closed at once: 0 []"], (
+        "an active client with nobody left to close it is proven (and only then): one that another thread "
+        f"may still close, or that was closed, is waited for; the check printed:\n{run.stdout}")
+
+
+# What kata.ssh_stuck proves, in a fresh process: output held for want of window, and only then.
+STUCK_CHECK = r"""
+import sys, threading
+import paramiko
+from kata import bounds, ssh_stuck, sshd
+from kata.workers import Worker
+
+BIG = "yes kata | head -c 5000000"  # more than twice paramiko's 2 MiB window
+me = threading.current_thread()
+with sshd.ssh_server(sys.argv[1]) as server:
+    client = paramiko.SSHClient()
+    client.load_host_keys(str(server.known_hosts))
+    client.connect(server.host, server.port, username=server.username, password=server.password,
+                   look_for_keys=False, allow_agent=False, timeout=10)
+    try:
+        _, stdout, _ = client.exec_command(BIG)  # no timeout: a reader sleeps untimed between chunks
+        reader = Worker(stdout.read, name="reader").start()
+        proofs = set()
+        while not reader.done:
+            proofs.add(ssh_stuck.held_by_the_window(me))
+        reader.finished()
+        print("a reader is never held:", proofs == {None}, len(reader.result))
+        _, stdout, _ = client.exec_command(BIG)
+        timed = Worker(stdout.channel.status_event.wait, 4, name="timed").start()
+        print("a timed wait is no proof:", ssh_stuck.wait(timed, 2) is None, timed.done)
+        timed.finished()
+        waiter = Worker(stdout.channel.recv_exit_status, name="waiter").start()
+        print("exit status first:", ssh_stuck.wait(waiter) is not None, waiter.done)
+        _, stdout, _ = client.exec_command("sleep 60")
+        sleeper = Worker(stdout.channel.recv_exit_status, name="sleeper").start()
+        print("a command asleep past the bound:", ssh_stuck.wait(sleeper, 5) is not None, sleeper.done)
+        _, stdout, _ = client.exec_command("sleep 2")
+        napper = Worker(stdout.channel.recv_exit_status, name="napper").start()
+        print("a command that wakes before it:", ssh_stuck.wait(napper, bounds.HANG), napper.done)
+    finally:
+        client.close()  # the waiters' channel closes: they return
+    waiter.finished()
+"""
+
+
+def test_a_call_is_proven_held_only_when_no_reader_is_left_and_the_server_waits_on_it(tmp_path):
+    run = subprocess.run([sys.executable, "-c", STUCK_CHECK, str(tmp_path)], capture_output=True, text=True,
+                         timeout=6 * bounds.HANG)
+    assert run.returncode == 0, f"the check of kata.ssh_stuck failed:\n{run.stderr}"
+    assert run.stdout.splitlines() == [
+        "a reader is never held: True 5000000", "a timed wait is no proof: True False",
+        "exit status first: True False", "a command asleep past the bound: True False",
+        "a command that wakes before it: None True"], (
+        "a thread that reads the output is never proven held, nor one whose wait has a timeout; one that waits "
+        "for the exit status before reading is, and so is one waiting for a command that sleeps past the bound "
+        f"(but not for one that wakes before it); the check printed:\n{run.stdout}")

@@ -17,7 +17,7 @@ import asyncssh
 import paramiko
 import pytest
 
-from kata import bounds, sshd, stall
+from kata import bounds, ssh_stuck, ssh_unclosed, sshd, stall
 from kata.expect import raises
 from kata.seam import topic_fixture
 from kata.timeline import Timeline
@@ -69,20 +69,26 @@ def login(server, **overrides):
 
 
 def call_bounded(target, *args, what, hint, timeout=bounds.HANG, **kwargs):
-    """Call target in a daemon worker; fail with hint if it has not returned within timeout."""
+    """Call target in a daemon worker; fail with hint if it cannot return, or has not within timeout."""
     worker = Worker(target, *args, name="ssh-call", **kwargs).start()
-    if not worker.finished(timeout):
+    held = ssh_stuck.wait(worker, timeout)
+    if held is not None:
+        pytest.fail(f"{what} can never return: {held}: {hint}", pytrace=False)
+    if not worker.done:
         pytest.fail(f"{what} had not returned after {timeout:g} s: {hint}", pytrace=False)
     return worker.outcome()
 
 
 def assert_all_closed(servers, what):
     for srv in servers:
-        if not srv.wait_for_connections(0):
-            pytest.fail(
-                f"{what} returned, but {srv.open_connections} connection(s) to the server stayed open for "
-                f"{bounds.HANG:g} s: a client never closed — close the SSHClient (or Transport) in a "
-                "`finally:` block, so it is closed on every path", pytrace=False)
+        unclosed = ssh_unclosed.wait_closed(srv)
+        if unclosed is None or unclosed:
+            how = (f"{srv.open_connections} connection(s) to the server stayed open for {bounds.HANG:g} s"
+                   if unclosed is None else
+                   f"{len(unclosed)} connection(s) to the server stayed open, each held by an active paramiko "
+                   "Transport with no thread of the test left to close it")
+            pytest.fail(f"{what} returned, but {how}: a client never closed — close the SSHClient (or Transport) "
+                        "in a `finally:` block, so it is closed on every path", pytrace=False)
 
 
 # -- task 1: run a command, log in with a password --------------------------------
@@ -474,9 +480,12 @@ def test_connecting_where_nothing_listens_fails_clearly(ssh, server):
 def test_a_command_that_runs_too_long_times_out(ssh, server):
     worker = Worker(ssh.run_command, server.host, server.port, "sleep 60", **login(server), timeout=TIMEOUT,
                     name="run_command").start()
-    if not worker.finished():
+    held = ssh_stuck.wait(worker)
+    if not worker.done:
+        waited = (f"would still be waiting when the test's {bounds.HANG:g} s ran out: {held}" if held else
+                  f"was still waiting after {bounds.HANG:g} s")
         pytest.fail(
-            f"run_command(..., 'sleep 60', timeout={TIMEOUT}) was still waiting after {bounds.HANG:g} s: "
+            f"run_command(..., 'sleep 60', timeout={TIMEOUT}) {waited}: "
             "the timeout was not applied to the command — pass it to exec_command(command, timeout=timeout), "
             "so that reading its output raises TimeoutError", pytrace=False)
     with raises(TimeoutError, f"run_command(..., 'sleep 60', timeout={TIMEOUT})",
