@@ -73,7 +73,10 @@ def wait(worker, timeout: float = bounds.HANG) -> str | None:
 
     def watch():
         while not stop.wait(POLL):
-            held = held_by_the_window(waiter, deadline)
+            try:
+                held = held_by_the_window(waiter, deadline)
+            except Exception:  # a library's internals moved: no proof, and the wait runs to its bound
+                return         # (tests/test_sshd.py's self-checks fail instead, where it is noticed)
             if held is not None:
                 with worker.cond:
                     found.append(held)
