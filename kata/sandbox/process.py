@@ -1,6 +1,6 @@
 """The sandbox process: it imports a topic module from the selected tree and serves it.
 
-Started by the judge (``kata.sandbox.session``) as ``python -m kata.sandbox.process``
+Started by the judge (``kata.sandbox.session``) as ``python -m kata.sandbox``
 with a clean environment and an empty working directory; it learns where the
 judge's bridge is from one line of JSON on stdin, so its command line and
 environment name no result log, output path or grader state.
