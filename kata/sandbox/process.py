@@ -131,6 +131,20 @@ class SandboxBridge(bridge.Bridge):
         self._registry.pin(token, contexts.serve(str(method)))
         return ["R", token, "context"]
 
+    def spy_context(self, method: str):
+        """A fresh SpyContext of ``method`` for one test (kata.contexts): it checks and records here."""
+        from kata.contexts import SpyContext
+
+        if str(method) not in contexts.METHODS:
+            raise ValueError(f"{method!r} is not a start method")
+        return ["R", self._registry.export(SpyContext(str(method))), "SpyContext"]
+
+    def shared_globals(self, topic: str) -> list:
+        """The loaded topic module's globals that hold a multiprocessing queue, lock, event, value or pipe."""
+        from kata.contexts import shared_globals
+
+        return shared_globals(self._registry.get(MODULE_PREFIX + str(topic)))
+
     def freeze(self, when: str) -> bool:
         """Stop the clock the module reads at ``when`` (freezegun, as a test in one process does)."""
         from freezegun import freeze_time
