@@ -251,6 +251,12 @@ class SandboxBridge(bridge.Bridge):
                 found.append([thread.name, doing, where, wants, sorted(holds)])
         return found
 
+    def unjoined(self) -> list:
+        """Each Process started here and never joined, as [pid, name]: read without reaping any (kata.hygiene)."""
+        from kata import hygiene
+
+        return [[process.pid, process.name] for process in hygiene._unjoined() if type(process.pid) is int]
+
     def threads(self) -> list:
         """Each live thread as [native id, name, daemon]: names for messages, daemon-ness for the leak check."""
         return [[t.native_id, t.name, t.daemon] for t in threading.enumerate() if t.native_id is not None]

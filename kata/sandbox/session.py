@@ -217,6 +217,21 @@ class Sandbox:
         except Exception:  # a sandbox that cannot say is vouching for nothing
             return {}
 
+    def reported_unjoined(self) -> dict[int, str]:
+        """What the sandbox says it started and never joined: pid (as it sees it) -> name; only adds failures."""
+        try:
+            listed = self.peer.call_plain("unjoined")
+            return {pid: name for pid, name in listed if type(pid) is int and type(name) is str}
+        except Exception:  # a sandbox that cannot say adds no failure, and removes none
+            return {}
+
+    def inner_pid(self, pid: int) -> int | None:
+        """``pid`` as the sandbox sees it, or None once it is gone."""
+        try:
+            return _inner_pid(pid)
+        except (OSError, ValueError):
+            return None
+
     def joins_waiting_for(self, ident: int) -> list[tuple[int, bool]]:
         """The join() calls the sandbox sees waiting for its thread ``ident``, as (key, has a timeout).
 
