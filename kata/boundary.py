@@ -88,6 +88,16 @@ def process_id() -> int:
     return os.getpid() if session is None else session.current().process_id()
 
 
+def forkserver_pid() -> int:
+    """The pid of the fork server that forkserver children are forked from, as the code under test sees it."""
+    session = _sandbox_session()
+    if session is None:
+        from multiprocessing import forkserver
+
+        return forkserver._forkserver._forkserver_pid
+    return session.current().forkserver_pid()
+
+
 def thread_ident() -> int:
     """threading.get_ident() as the code under test sees the calling thread.
 

@@ -151,12 +151,22 @@ def pretend_cpu_count(monkeypatch, count: int) -> None:
         monkeypatch.setattr(os, "process_cpu_count", lambda: count)
 
 
+def _sandbox_session():
+    session = sys.modules.get("kata.sandbox.session")  # imported only by --sandbox
+    return session if session is not None and session.enabled() else None
+
+
 def spy_context_fixture():
-    """A fixture named mp_context for a test module: the SpyContext of the chosen start method."""
+    """A fixture named mp_context for a test module: the SpyContext of the chosen start method.
+
+    Under --sandbox it is made in the sandbox, where the module builds and joins
+    its children: a test gets a proxy, and reads what it recorded as plain data.
+    """
 
     @pytest.fixture(name="mp_context")
     def _spy(start_method):
-        return SpyContext(start_method)
+        session = _sandbox_session()
+        return SpyContext(start_method) if session is None else session.current().spy_context(start_method)
 
     return _spy
 
@@ -182,12 +192,17 @@ def shared_globals(module) -> list[str]:
     return found
 
 
-def no_shared_globals(module) -> None:
-    """Fail the test, naming the mistake, if the module keeps what its children share in module globals."""
-    found = shared_globals(module)
+def no_shared_globals(module, topic: str | None = None) -> None:
+    """Fail the test, naming the mistake, if the module keeps what its children share in module globals.
+
+    Under --sandbox the module is looked at where it was imported (``topic`` names it there).
+    """
+    session = _sandbox_session()
+    found = shared_globals(module) if session is None else session.current().shared_globals(topic)
     if found:
+        topic = topic or module.__name__.rsplit('.', 1)[-1]
         pytest.fail(
-            f"{module.__name__.rsplit('.', 1)[-1]}.py keeps {', '.join(found)} at module level. Under spawn and "
+            f"{topic}.py keeps {', '.join(found)} at module level. Under spawn and "
             "forkserver every child imports the module afresh and makes one of its own, so what the children "
             "put there never reaches the parent, and a lock there excludes nobody (only fork copies the "
             "parent's into each child): make it in the function that starts the children and pass it to "
@@ -199,16 +214,19 @@ def process_topic_fixture(topic: str):
 
     @pytest.fixture(name=topic)
     def _module():
-        session = sys.modules.get("kata.sandbox.session")  # imported only by --sandbox
-        if session is not None and session.enabled():
-            # Never judged in this process while the run says it is sandboxed (the plugin refuses the topic).
-            pytest.fail(f"the {topic} tests cannot run under --sandbox yet: its module would be imported here, "
-                        "in the judge's process", pytrace=False)
+        session = _sandbox_session()
+        if session is not None:
+            from kata.sandbox import SUPPORTED
+
+            if topic not in SUPPORTED:
+                # Never judged in this process while the run says it is sandboxed (the plugin refuses it).
+                pytest.fail(f"the {topic} tests cannot run under --sandbox yet: its module would be imported "
+                            "here, in the judge's process", pytrace=False)
         try:
-            module = seam.load(topic)
+            module = seam.load(topic) if session is None else session.module(topic)
         except seam.TopicImportError as exc:
             pytest.fail(str(exc), pytrace=False)
-        no_shared_globals(module)
+        no_shared_globals(module, topic)
         return module
 
     return _module

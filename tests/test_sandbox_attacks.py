@@ -19,7 +19,7 @@ from kata.sandbox import containment
 TOPIC = "locks"  # the topic of the in-process controls
 # The attacks on the judge's harness are the same whatever the topic; they run against every topic whose
 # tests trust something new from the sandbox (a returned Thread, a caller's identity, a frozen clock).
-SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks")
+SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks", "processes")
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
 
 FORGE_LOG = '''
@@ -188,6 +188,28 @@ import gc as _gc
 for _server in [o for o in _gc.get_objects() if type(o).__name__ == "SandboxBridge"]:
     _server._registry.pin("get_ident", lambda: "the main thread, trust me")
 ''', ["test_who_am_i_in_the_main_thread", "test_who_am_i_in_a_named_thread"], "threads"),
+    "the join() calls of a watched process counted as 'yes'": ('''
+import kata.sandbox.bridge as _bridge
+_perform = _bridge.perform
+def _perform_forged(target, op, name, args, kwargs, ops):
+    return "yes" if (op, name) == ("getattr", "join_calls") else _perform(target, op, name, args, kwargs, ops)
+_bridge.perform = _perform_forged
+''', ["test_stop_terminates_a_running_process_and_reaps_it"], "processes"),
+    "the Processes the test's context built answered as a tuple": ('''
+import kata.sandbox.bridge as _bridge
+_perform = _bridge.perform
+def _perform_forged(target, op, name, args, kwargs, ops):
+    found = _perform(target, op, name, args, kwargs, ops)
+    return tuple(found) if (op, name) == ("getattr", "built") else found
+_bridge.perform = _perform_forged
+''', ["test_the_child_calls_target_with_item_as_its_one_positional_argument",
+      "test_the_child_gets_the_options_as_keyword_arguments"], "processes"),
+    "the module's shared globals answered with a string": ('''
+import gc as _gc
+for _cls in {type(o) for o in _gc.get_objects() if type(o).__name__ == "SandboxBridge"}:
+    _cls.shared_globals = lambda self, topic: "none at all"
+''', ["test_the_result_is_computed_in_a_child_and_sent_back",
+      "test_a_running_process_has_a_pid_and_after_join_an_exit_code"], "processes"),
 }
 
 

@@ -5,14 +5,17 @@ Every test runs real child processes under the start method chosen with
 kata.support.processes that report what they saw through a Queue: their pid, their
 parent, the arguments they got. Nothing waits on a clock: a child that must
 stay alive is held by a gate (an Event), and the tests see join() being called
-because the processes they hand to your code record it.
+because the processes they hand to your code record it. The probes run where
+your module runs (the ``probes`` fixture): in this process, or under --sandbox
+in the sandbox's, so your children are always the children of your module's
+process.
 """
 import multiprocessing
-import os
 import signal
 
 import pytest
 
+from kata import boundary
 from kata.contexts import process_topic_fixture, spy_context_fixture
 from kata.support import processes as probe
 from kata.workers import run_bounded
@@ -45,35 +48,47 @@ def bounded(what, call, *args, timeout=probe.CHILD_BOUND, hang_hint="", **kwargs
         raise
 
 
+@pytest.fixture
+def probes():
+    """kata.support.processes as your module's process has it: the targets its children run."""
+    return boundary.support(probe)
+
+
 def expect_process(value, what):
-    assert isinstance(value, multiprocessing.process.BaseProcess), (
+    assert boundary.is_a(value, multiprocessing.process.BaseProcess), (
         f"{what} returned {value!r}; expected the Process object it started")
     return value
 
 
+def made_by(ctx, process) -> bool:
+    """Whether ``ctx`` built ``process`` (the context records every Process it builds)."""
+    built = ctx.built
+    return type(built) is list and any(made is process for made in built)
+
+
 # -- task 1: run a function in a child process -----------------------------------
 
-def echo_in_child(processes, ctx, item, **options):
-    """start_child(ctx, probe.echo, item, reply=queue, **options); return what the child reported."""
+def echo_in_child(processes, ctx, probes, item, **options):
+    """start_child(ctx, probes.echo, item, reply=queue, **options); return what the child reported."""
     reply = ctx.Queue()
     process = None
     try:
         process = expect_process(
-            bounded("start_child()", processes.start_child, ctx, probe.echo, item, reply=reply, **options),
+            bounded("start_child()", processes.start_child, ctx, probes.echo, item, reply=reply, **options),
             "start_child()")
-        if process not in getattr(ctx, "built", (process,)):
+        if not made_by(ctx, process):
             pytest.fail("start_child(ctx, ...) returned a Process that ctx did not make: build it with "
                         "ctx.Process(...), not multiprocessing.Process(...), so that it starts the way the caller "
                         "chose (fork, forkserver or spawn)", pytrace=False)
         heard = probe.receive(reply, process)
     finally:
-        probe.cleanup(process)
+        probes.cleanup(process)
     if heard is probe.NOTHING:
         pytest.fail(
             f"start_child(ctx, target, {item!r}, ...) started a child that ended with exit code "
             f"{process.exitcode!r} without calling target: pass target=target, args=(item,) and "
             "kwargs=options to ctx.Process", pytrace=False)
-    if heard["pid"] == os.getpid():
+    if heard["pid"] == boundary.process_id():
         pytest.fail(
             "target ran in the test's own process (its pid is ours): did you call run() instead of start()? "
             "run() just calls the target right here; start() creates a new process that calls it",
@@ -82,8 +97,8 @@ def echo_in_child(processes, ctx, item, **options):
 
 
 @pytest.mark.task(1)
-def test_the_child_calls_target_with_item_as_its_one_positional_argument(processes, mp_context):
-    _, heard = echo_in_child(processes, mp_context, "abc")
+def test_the_child_calls_target_with_item_as_its_one_positional_argument(processes, mp_context, probes):
+    _, heard = echo_in_child(processes, mp_context, probes, "abc")
     assert heard["args"] == ("abc",), (
         f"start_child(ctx, target, 'abc') made the child call target{heard['args']!r}; expected "
         "target('abc',): args must be a tuple — args=(item,) with the comma; (item) is just item, and a "
@@ -91,26 +106,22 @@ def test_the_child_calls_target_with_item_as_its_one_positional_argument(process
 
 
 @pytest.mark.task(1)
-def test_the_child_gets_the_options_as_keyword_arguments(processes, mp_context):
-    _, heard = echo_in_child(processes, mp_context, 7, colour="teal", size=3)
+def test_the_child_gets_the_options_as_keyword_arguments(processes, mp_context, probes):
+    _, heard = echo_in_child(processes, mp_context, probes, 7, colour="teal", size=3)
     assert heard["kwargs"] == {"colour": "teal", "size": 3}, (
         f"start_child(ctx, target, 7, colour='teal', size=3) passed the keyword arguments "
         f"{heard['kwargs']!r}; expected {{'colour': 'teal', 'size': 3}}: pass kwargs=options to ctx.Process")
 
 
 @pytest.mark.task(1)
-def test_the_child_is_another_process_and_we_are_its_parent(processes, mp_context, start_method):
-    process, heard = echo_in_child(processes, mp_context, "who")
-    assert heard["pid"] != os.getpid() and process.pid == heard["pid"], (
-        f"the child reported pid {heard['pid']}; the Process says {process.pid}, the test is {os.getpid()}; "
+def test_the_child_is_another_process_and_we_are_its_parent(processes, mp_context, probes, start_method):
+    process, heard = echo_in_child(processes, mp_context, probes, "who")
+    parent = boundary.process_id()  # the process your module runs in
+    assert heard["pid"] != parent and process.pid == heard["pid"], (
+        f"the child reported pid {heard['pid']}; the Process says {process.pid}, its parent is {parent}; "
         "expected a new pid, the same one the Process object reports")
-    if start_method == "forkserver":
-        # The fork server makes the children; it is their parent as far as the OS can tell.
-        from multiprocessing import forkserver
-
-        expected_ppid = forkserver._forkserver._forkserver_pid
-    else:
-        expected_ppid = os.getpid()
+    # Under forkserver the fork server makes the children; it is their parent as far as the OS can tell.
+    expected_ppid = boundary.forkserver_pid() if start_method == "forkserver" else parent
     assert heard["ppid"] == expected_ppid, (
         f"the child's os.getppid() is {heard['ppid']}; expected {expected_ppid} under {start_method}")
 
@@ -127,22 +138,22 @@ def check_snapshot(seen, expected, when):
 
 
 @pytest.mark.task(2)
-def test_a_process_not_yet_started_has_no_pid_and_no_exit_code(processes, mp_context):
-    process = mp_context.Process(target=probe.hold, args=(mp_context.Event(), mp_context.Event()))
+def test_a_process_not_yet_started_has_no_pid_and_no_exit_code(processes, mp_context, probes):
+    process = mp_context.Process(target=probes.hold, args=(mp_context.Event(), mp_context.Event()))
     check_snapshot(processes.snapshot(process), {"pid": None, "alive": False, "exitcode": None},
                    "before start()")
 
 
 @pytest.mark.task(2)
-def test_a_running_process_has_a_pid_and_after_join_an_exit_code(processes, mp_context):
+def test_a_running_process_has_a_pid_and_after_join_an_exit_code(processes, mp_context, probes):
     ctx = mp_context
-    processes.snapshot(ctx.Process(target=probe.hold))  # the stub fails here, before any child exists
+    processes.snapshot(ctx.Process(target=probes.hold))  # the stub fails here, before any child exists
     started, gate, reply = ctx.Event(), ctx.Event(), ctx.Queue()
-    process = ctx.Process(target=probe.hold, args=(started, gate, reply))
+    process = ctx.Process(target=probes.hold, args=(started, gate, reply))
     process.start()
     try:
         pid = probe.receive(reply, process)
-        assert started.wait(probe.CHILD_BOUND), "the test's child never started (not your code's doing)"
+        assert started.wait(probe.CHILD_BOUND) is True, "the test's child never started (not your code's doing)"
         check_snapshot(processes.snapshot(process), {"pid": pid, "alive": True, "exitcode": None},
                        "while the child ran (held by the test)")
         gate.set()
@@ -150,7 +161,7 @@ def test_a_running_process_has_a_pid_and_after_join_an_exit_code(processes, mp_c
         check_snapshot(processes.snapshot(process), {"pid": pid, "alive": False, "exitcode": 0},
                        "after the child returned and join() came back")
     finally:
-        probe.cleanup(process)
+        probes.cleanup(process)
 
 
 # -- task 3: read how a process ended ---------------------------------------------
@@ -158,32 +169,34 @@ def test_a_running_process_has_a_pid_and_after_join_an_exit_code(processes, mp_c
 @pytest.mark.task(3)
 @pytest.mark.parametrize("outcome, expected", [("return", 0), ("raise", 1), (3, 3)],
                          ids=["returned", "raised", "sys.exit(3)"])
-def test_exit_code_tells_how_the_process_ended(processes, mp_context, outcome, expected):
+def test_exit_code_tells_how_the_process_ended(processes, mp_context, probes, outcome, expected):
     gate = mp_context.Event()  # the child ends only when join() is called: join() opens the gate
-    process = probe.watched_process(mp_context, probe.finish, (gate, outcome), gate=gate)
+    process = probes.watched_process(mp_context, probes.finish, (gate, outcome), gate=gate)
     how = {"return": "returned normally", "raise": "raised an exception"}.get(outcome, f"called sys.exit({outcome})")
     try:
         code = bounded("exit_code()", processes.exit_code, process)
+        joined = probe.joined(process)
     finally:
-        probe.cleanup(process)
+        probes.cleanup(process)
     if code is None:
         pytest.fail(f"exit_code() returned None for a child that {how}: exitcode is None while the process "
                     "still runs — join() before reading exitcode", pytrace=False)
-    assert process.join_calls, "exit_code() never called join(): wait for the process to end with join()"
+    assert joined, "exit_code() never called join(): wait for the process to end with join()"
     assert code == expected, f"exit_code() for a child that {how} returned {code!r}; expected {expected}"
 
 
 @pytest.mark.task(3)
-def test_stop_terminates_a_running_process_and_reaps_it(processes, mp_context):
+def test_stop_terminates_a_running_process_and_reaps_it(processes, mp_context, probes):
     started, gate = mp_context.Event(), mp_context.Event()  # gate never opens: only a signal ends the child
-    process = probe.watched_process(mp_context, probe.hold, (started, gate))
+    process = probes.watched_process(mp_context, probes.hold, (started, gate))
     process.start()
     try:
-        assert started.wait(probe.CHILD_BOUND), "the test's child never signalled that it runs (not your code's doing)"
+        assert started.wait(probe.CHILD_BOUND) is True, (
+            "the test's child never signalled that it runs (not your code's doing)")
         code = bounded("stop()", processes.stop, process)
-        joined = process.join_calls
+        joined = probe.joined(process)
     finally:
-        probe.cleanup(process)
+        probes.cleanup(process)
     assert joined, (f"stop() returned {code!r} without calling join(): you called terminate() without join() — "
                     "terminate() only sends SIGTERM; join() waits until the process is gone and reaps it")
     assert code == -signal.SIGTERM, (
@@ -194,23 +207,23 @@ def test_stop_terminates_a_running_process_and_reaps_it(processes, mp_context):
 # -- task 4: send a result back to the parent --------------------------------------
 
 @pytest.mark.task(4)
-def test_the_result_is_computed_in_a_child_and_sent_back(processes, mp_context):
-    result = bounded("compute_in_child()", processes.compute_in_child, mp_context, probe.whoami, "pear")
+def test_the_result_is_computed_in_a_child_and_sent_back(processes, mp_context, probes):
+    result = bounded("compute_in_child()", processes.compute_in_child, mp_context, probes.whoami, "pear")
     if result is None:
         pytest.fail("compute_in_child(ctx, func, 'pear') returned None: processes share no memory — what "
                     "the child stores in a variable stays in the child; send the result back through a Queue "
                     "(or a Pipe) and get() it in the parent", pytrace=False)
     assert isinstance(result, dict) and result.get("item") == "pear", (
         f"compute_in_child(ctx, func, 'pear') returned {result!r}; expected func('pear') as the child computed it")
-    assert result["pid"] != os.getpid(), (
+    assert result["pid"] != boundary.process_id(), (
         "func ran in the test's own process: call func(item) inside the child's target, not in the parent")
 
 
 @pytest.mark.task(4)
-def test_a_large_result_comes_back_without_a_deadlock(processes, mp_context):
+def test_a_large_result_comes_back_without_a_deadlock(processes, mp_context, probes):
     size = 1_000_000
     result = bounded(
-        "compute_in_child()", processes.compute_in_child, mp_context, probe.blob, size,
+        "compute_in_child()", processes.compute_in_child, mp_context, probes.blob, size,
         hang_hint=(f" with a {size // 1000} kB result: did you join() before getting the result? A child that has "
                    "put more than a pipe's buffer on a Queue cannot end until someone reads it, so join() waits "
                    "forever — get() the result first, then join()"))
@@ -222,20 +235,20 @@ def test_a_large_result_comes_back_without_a_deadlock(processes, mp_context):
 # -- task 5: a Process subclass with its own run() -----------------------------------
 
 @pytest.fixture
-def default_start_method(start_method):
-    # A subclass of multiprocessing.Process starts with the program's start method.
-    previous = multiprocessing.get_start_method(allow_none=True)
-    multiprocessing.set_start_method(start_method, force=True)
+def default_start_method(start_method, probes):
+    # A subclass of multiprocessing.Process starts with the start method of the process that makes it.
+    previous = probes.use_start_method(start_method)
     yield start_method
-    multiprocessing.set_start_method(previous, force=True)
+    probes.use_start_method(previous)
 
 
 @pytest.mark.task(5)
-def test_a_squarer_is_a_process_that_runs_nothing_until_started(processes, mp_context, default_start_method):
+def test_a_squarer_is_a_process_that_runs_nothing_until_started(processes, mp_context, probes,
+                                                                default_start_method):
     squarer = processes.Squarer([5], mp_context.Queue())
     try:
-        assert isinstance(squarer, multiprocessing.Process), (
-            f"Squarer is a {type(squarer).__mro__[1:]}; expected a subclass of multiprocessing.Process")
+        assert boundary.is_a(squarer, multiprocessing.Process), (
+            f"Squarer([5], results) made {squarer!r}; expected a subclass of multiprocessing.Process")
         try:
             pid = squarer.pid
         except AttributeError as exc:
@@ -244,11 +257,11 @@ def test_a_squarer_is_a_process_that_runs_nothing_until_started(processes, mp_co
                         pytrace=False)
         assert pid is None, "Squarer([5], results) started a process already: nothing runs until start()"
     finally:
-        probe.cleanup(squarer)
+        probes.cleanup(squarer)
 
 
 @pytest.mark.task(5)
-def test_a_started_squarer_squares_in_its_own_process(processes, mp_context, default_start_method):
+def test_a_started_squarer_squares_in_its_own_process(processes, mp_context, probes, default_start_method):
     results = mp_context.Queue()
     squarer = processes.Squarer([2, 3, 4], results)
     try:
@@ -264,7 +277,7 @@ def test_a_started_squarer_squares_in_its_own_process(processes, mp_context, def
                 break
             got.append(item)
     finally:
-        probe.cleanup(squarer)
+        probes.cleanup(squarer)
     if not got:
         pytest.fail(f"the Squarer's child ended (exit code {squarer.exitcode!r}) without putting anything on "
                     "results: name the method run — start() creates the child and calls self.run() there",
@@ -273,6 +286,7 @@ def test_a_started_squarer_squares_in_its_own_process(processes, mp_context, def
     assert squares == [(2, 4), (3, 9), (4, 16)], f"a Squarer of [2, 3, 4] put {squares!r} (n, n*n); expected " \
                                                   "[(2, 4), (3, 9), (4, 16)]"
     pids = {pid for pid, _, _ in got}
-    assert pids == {squarer.pid} and os.getpid() not in pids, (
-        f"the squares came from pids {sorted(pids)}; the Squarer's pid is {squarer.pid}, ours is {os.getpid()}: "
+    parent = boundary.process_id()
+    assert pids == {squarer.pid} and parent not in pids, (
+        f"the squares came from pids {sorted(pids)}; the Squarer's pid is {squarer.pid}, its parent's {parent}: "
         "run() must run in the child, so let start() call it")

@@ -39,7 +39,8 @@ SANDBOX_OPS = frozenset({"call", "method", "getattr", "setattr", "iter", "next",
                          "isinstance", "issubclass", "instance_of"})
 # The classes a test may ask a sandbox object to be an instance of (kata.boundary.is_a), by name: the
 # sandbox's own threading.Thread, not the judge's, so the answer is about the object's real class there.
-KNOWN_CLASSES = frozenset({"threading.Thread", "threading.Event", "threading.Timer"})
+KNOWN_CLASSES = frozenset({"threading.Thread", "threading.Event", "threading.Timer",
+                           "multiprocessing.process.BaseProcess", "multiprocessing.context.Process"})
 CALLABLE_DUNDERS = frozenset({"__call__", "__enter__", "__exit__"})
 
 

@@ -5,8 +5,8 @@ exercise test the sandbox's threads (from /proc) and children (psutil) are
 noted; after it, whatever is new and still there fails the test, and a call
 still running, a leftover or a reported thread exception makes the sandbox be
 killed, so the next test starts with a fresh one. What the sandbox says about
-itself only ever adds a failure (a thread's name, an exception in a thread);
-its silence never removes one.
+itself only ever adds a failure (a thread's name, an exception in a thread, a
+Process it never joined); its silence never removes one.
 """
 from __future__ import annotations
 
@@ -54,7 +54,8 @@ class SandboxPlugin:
         if self._topic_of(item) is None:
             return
         sandbox = session.current()
-        item.stash[_BEFORE] = (sandbox, sandbox.tasks(), {child.pid for child in sandbox.children()})
+        item.stash[_BEFORE] = (sandbox, sandbox.tasks(), {child.pid for child in sandbox.children()},
+                               set(sandbox.reported_unjoined()))
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtest_teardown(self, item, nextitem):
@@ -65,13 +66,15 @@ class SandboxPlugin:
             if before is not None:
                 item.stash[_PROBLEMS] = self._after_test(*before)
 
-    def _after_test(self, sandbox: session.Sandbox, tasks_before: dict, children_before: set) -> list[str]:
+    def _after_test(self, sandbox: session.Sandbox, tasks_before: dict, children_before: set,
+                    unjoined_before: set) -> list[str]:
         problems = []
         if not sandbox.alive():
             problems.append(f"the sandbox process died during the test:\n{sandbox.log_tail()}")
         sandbox.peer.close_own_proxy()
         problems += self._leftover_threads(sandbox, tasks_before)
-        problems += self._leftover_children(sandbox, children_before)
+        unjoined = {pid: name for pid, name in sandbox.reported_unjoined().items() if pid not in unjoined_before}
+        problems += self._leftover_children(sandbox, children_before, unjoined)
         for thread_name, error in list(sandbox.thread_errors):
             problems.append(f"thread {thread_name!r} raised {type(error).__name__}: {error}")
         in_flight = sandbox.peer.in_flight
@@ -96,20 +99,31 @@ class SandboxPlugin:
         return [f"thread {reported[tid][0] if tid in reported else f'(unnamed, tid {tid})'!r} (non-daemon) "
                 "is still running" for tid in sorted(suspects)]
 
-    def _leftover_children(self, sandbox: session.Sandbox, children_before: set) -> list[str]:
+    def _leftover_children(self, sandbox: session.Sandbox, children_before: set, unjoined: dict) -> list[str]:
+        """The children still running after the test (killed now), and those the sandbox says it never joined.
+
+        As in one process (kata.hygiene), a Process never joined fails the test even when it has ended.
+        """
         import psutil
 
         fresh = [child for child in sandbox.children() if child.pid not in children_before]
-        if not fresh:
-            return []
-        _, alive = psutil.wait_procs(fresh, timeout=GRACE)
-        described = []
+        _, alive = psutil.wait_procs(fresh, timeout=GRACE) if fresh else ((), [])
+        described, killed = [], set()
         for child in alive:
+            inner = sandbox.inner_pid(child.pid)
             try:
-                described.append(f"child process pid {child.pid} ({child.name()}) was still running and has been killed")
+                if child.status() == psutil.STATUS_ZOMBIE:  # it has ended; only its parent can reap it
+                    continue
+                name = child.name()
                 child.kill()
             except psutil.Error:
                 continue
+            killed.add(inner)
+            if inner not in unjoined:
+                described.append(f"child process pid {child.pid} ({name}) was still running and has been killed")
+        described += [f"child process {name} (pid {pid}) was never joined: it "
+                      f"{'was still running and has been killed' if pid in killed else 'had ended'}"
+                      for pid, name in sorted(unjoined.items())]
         return described
 
     @pytest.hookimpl(wrapper=True)

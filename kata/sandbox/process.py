@@ -1,6 +1,6 @@
 """The sandbox process: it imports a topic module from the selected tree and serves it.
 
-Started by the judge (``kata.sandbox.session``) as ``python -m kata.sandbox.process``
+Started by the judge (``kata.sandbox.session``) as ``python -m kata.sandbox``
 with a clean environment and an empty working directory; it learns where the
 judge's bridge is from one line of JSON on stdin, so its command line and
 environment name no result log, output path or grader state.
@@ -131,6 +131,20 @@ class SandboxBridge(bridge.Bridge):
         self._registry.pin(token, contexts.serve(str(method)))
         return ["R", token, "context"]
 
+    def spy_context(self, method: str):
+        """A fresh SpyContext of ``method`` for one test (kata.contexts): it checks and records here."""
+        from kata.contexts import SpyContext
+
+        if str(method) not in contexts.METHODS:
+            raise ValueError(f"{method!r} is not a start method")
+        return ["R", self._registry.export(SpyContext(str(method))), "SpyContext"]
+
+    def shared_globals(self, topic: str) -> list:
+        """The loaded topic module's globals that hold a multiprocessing queue, lock, event, value or pipe."""
+        from kata.contexts import shared_globals
+
+        return shared_globals(self._registry.get(MODULE_PREFIX + str(topic)))
+
     def freeze(self, when: str) -> bool:
         """Stop the clock the module reads at ``when`` (freezegun, as a test in one process does)."""
         from freezegun import freeze_time
@@ -236,6 +250,12 @@ class SandboxBridge(bridge.Bridge):
                 wants, holds = stall_picture.locks_around(frame, tree) if "for a lock" in doing else (None, set())
                 found.append([thread.name, doing, where, wants, sorted(holds)])
         return found
+
+    def unjoined(self) -> list:
+        """Each Process started here and never joined, as [pid, name]: read without reaping any (kata.hygiene)."""
+        from kata import hygiene
+
+        return [[process.pid, process.name] for process in hygiene._unjoined() if type(process.pid) is int]
 
     def threads(self) -> list:
         """Each live thread as [native id, name, daemon]: names for messages, daemon-ness for the leak check."""

@@ -26,7 +26,7 @@ from kata.sandbox import bridge, containment, wire
 from kata.sandbox import process as process_tokens
 
 REPORT_TOKEN = "thread-exceptions"
-SANDBOX_MODULE = "kata.sandbox.process"
+SANDBOX_MODULE = "kata.sandbox"  # its __main__ runs kata.sandbox.process
 START_BOUND = 30.0  # a sandbox that cannot answer by then is broken, not slow
 LOG_TAIL = 2000
 REPORT_BOUND = 2.0  # a report for a stall's picture that takes longer is no report
@@ -127,6 +127,18 @@ class Sandbox:
         """The sandbox's multiprocessing context of ``method`` (kata.sandbox.contexts)."""
         return self._served("context", method)
 
+    def spy_context(self, method: str):
+        """A SpyContext of ``method`` made in the sandbox for this test (kata.contexts)."""
+        return self._served("spy_context", method)
+
+    def shared_globals(self, topic: str) -> list[str]:
+        """What the sandbox finds kept as the topic module's shared globals; no answer is no pass."""
+        found = self.peer.call_plain("shared_globals", topic)
+        if type(found) is not list or any(type(name) is not str for name in found):
+            raise bridge.SandboxGone(f"the sandbox did not say which globals the {topic} module keeps "
+                                     f"(it answered {type(found).__name__})")
+        return found
+
     def support(self, name: str):
         """The sandbox's own import of the kata support module ``name``."""
         return self._served("support", name)
@@ -149,11 +161,9 @@ class Sandbox:
     def process_id(self) -> int:
         """The sandbox's pid as it sees itself (inside bwrap's PID namespace: the last number on NSpid)."""
         try:
-            with open(f"/proc/{self.pid}/status", encoding="ascii") as status:
-                line = next((l for l in status if l.startswith("NSpid:")), f"NSpid:\t{self.pid}")
+            return _inner_pid(self.pid)
         except OSError:
             raise bridge.SandboxGone("the sandbox process is gone") from None
-        return int(line.split()[-1])
 
     def tasks(self) -> dict[int, int]:
         """The sandbox's threads as the kernel lists them: each one's id here -> its id inside the sandbox.
@@ -175,6 +185,23 @@ class Sandbox:
             tasks[int(tid)] = int(line.split()[-1])
         return tasks
 
+    def forkserver_pid(self) -> int:
+        """The pid, as the sandbox sees it, of the fork server its forkserver children are forked from.
+
+        Found in the sandbox's process tree by its command line, never taken from the sandbox's word.
+        """
+        try:
+            candidates = psutil.Process(self.pid).children()
+        except psutil.Error:
+            raise bridge.SandboxGone("the sandbox process is gone") from None
+        for child in candidates:
+            try:
+                if any("multiprocessing.forkserver" in part for part in child.cmdline()):
+                    return _inner_pid(child.pid)
+            except (psutil.Error, OSError):
+                continue
+        raise bridge.SandboxGone("the sandbox has no fork server")
+
     def children(self) -> list[psutil.Process]:
         try:
             return psutil.Process(self.pid).children(recursive=True)
@@ -189,6 +216,21 @@ class Sandbox:
                     if type(tid) is int and type(name) is str and type(daemon) is bool}
         except Exception:  # a sandbox that cannot say is vouching for nothing
             return {}
+
+    def reported_unjoined(self) -> dict[int, str]:
+        """What the sandbox says it started and never joined: pid (as it sees it) -> name; only adds failures."""
+        try:
+            listed = self.peer.call_plain("unjoined")
+            return {pid: name for pid, name in listed if type(pid) is int and type(name) is str}
+        except Exception:  # a sandbox that cannot say adds no failure, and removes none
+            return {}
+
+    def inner_pid(self, pid: int) -> int | None:
+        """``pid`` as the sandbox sees it, or None once it is gone."""
+        try:
+            return _inner_pid(pid)
+        except (OSError, ValueError):
+            return None
 
     def joins_waiting_for(self, ident: int) -> list[tuple[int, bool]]:
         """The join() calls the sandbox sees waiting for its thread ``ident``, as (key, has a timeout).
@@ -272,6 +314,13 @@ class Sandbox:
         self.daemon.close()
         self._log.close()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _inner_pid(pid: int) -> int:
+    """A process's pid inside the sandbox's PID namespace (the last number on its NSpid line)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        line = next((l for l in status if l.startswith("NSpid:")), f"NSpid:\t{pid}")
+    return int(line.split()[-1])
 
 
 def _clean_environment() -> dict[str, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import builtins
 import math
+import pickle
 import queue
 import threading
 
@@ -25,11 +26,11 @@ class RemoteError(Exception):
 
 
 # The standard library's own exceptions that a topic's API raises (queue.Get on an empty queue, a broken
-# barrier): they cross under their dotted name and arrive as the very class, so ``except queue.Empty``
-# catches them as in one process. Any other type becomes a RemoteError.
+# barrier, a target a child cannot be sent): they cross under their dotted name and arrive as the very
+# class, so ``except queue.Empty`` catches them as in one process. Any other type becomes a RemoteError.
 STDLIB_ERRORS = {f"{kind.__module__}.{kind.__qualname__}": kind
                  for kind in (queue.Empty, queue.Full, queue.ShutDown if hasattr(queue, "ShutDown") else None,
-                              threading.BrokenBarrierError) if kind is not None}
+                              threading.BrokenBarrierError, pickle.PicklingError) if kind is not None}
 
 
 def encode(value, export, home):

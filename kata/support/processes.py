@@ -7,9 +7,15 @@ and forkserver a child re-imports its target, it never inherits it.
 ``WatchedProcess`` classes (one per start method) are real processes that also
 tell the test whether join() was called, and open a gate when it is, so a
 child can be kept running exactly until the code under test joins it.
+
+Under --sandbox a test takes the targets and the process helpers from the
+sandbox's own import of this module (kata.boundary.support), so they run where
+the code under test and its children do; ``receive`` and ``joined`` also work
+on the proxies the judge holds, and take only a well-formed answer.
 """
 from __future__ import annotations
 
+import multiprocessing
 import os
 import queue
 import sys
@@ -81,6 +87,19 @@ def receive(channel, process, timeout: float = CHILD_BOUND):
             except queue.Empty:
                 return NOTHING
     return NOTHING
+
+
+def joined(process) -> bool:
+    """Whether the code under test called join() on a watched process (an int count, nothing else, says so)."""
+    calls = process.join_calls
+    return type(calls) is int and calls > 0
+
+
+def use_start_method(method):
+    """Make ``method`` the start method of multiprocessing.Process here; return the one it replaces."""
+    previous = multiprocessing.get_start_method(allow_none=True)
+    multiprocessing.set_start_method(method, force=True)
+    return previous
 
 
 def cleanup(*processes) -> None:
