@@ -52,8 +52,11 @@ AGAIN_WAKES = 100
 
 _LIBRARY = tuple({str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib")})
 _INSTALLED = ("site-packages", "dist-packages")  # under the stdlib's folder, yet not the standard library
-# The system calls of a sleep of the thread's own (time.sleep): nobody else can end it.
-_SLEEPS = {"x86_64": {35, 230}, "aarch64": {101, 115}}.get(os.uname().machine, set()) if hasattr(os, "uname") else set()
+_MACHINE = os.uname().machine if hasattr(os, "uname") else ""
+# The system calls of a sleep of the thread's own (time.sleep): nobody else can end it. select and pselect6
+# count only when they watch no file (time.sleep on Python 3.10 is select(0, NULL, NULL, NULL, &timeout)).
+_SLEEPS = {"x86_64": {35, 230}, "aarch64": {101, 115}}.get(_MACHINE, set())
+_SELECTS = {"x86_64": {23, 270}, "aarch64": {72}}.get(_MACHINE, set())
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -86,14 +89,23 @@ def _in_library(filename: str) -> bool:
         part in filename for part in _INSTALLED)
 
 
+def timer_sleep(call: list[str]) -> bool:
+    """Whether a thread's system call (a /proc syscall line, split) is a sleep only its own timer ends."""
+    try:
+        number = int(call[0])
+        return number in _SLEEPS or number in _SELECTS and int(call[1], 16) == 0
+    except (ValueError, IndexError):
+        return False
+
+
 def sleeps_of_its_own(tid: int) -> bool:
     """Whether thread ``tid`` runs, or sleeps in a sleep only its own timer ends (not a wait for anybody)."""
     try:
         with open(f"/proc/self/task/{tid}/syscall") as file:
-            call = file.read().split()[0]
-    except (OSError, IndexError):
+            call = file.read().split()
+    except OSError:
         return False
-    return call == "running" or call.lstrip("-").isdigit() and int(call) in _SLEEPS
+    return call[:1] == ["running"] or timer_sleep(call)
 
 
 @dataclass
