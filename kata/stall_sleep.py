@@ -24,7 +24,6 @@ code under test has no reason to sleep at all says stop this way.
 """
 from __future__ import annotations
 
-import os
 import sys
 import threading
 import time
@@ -32,15 +31,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kata import stall_tree
-from kata.stall_spin import StudentCode
+from kata.stall_spin import StudentCode, timer_sleep
 
 CONFIRM = 0.05  # how long one sleep must be seen to last once the stop was said
 
-_MACHINE = os.uname().machine if hasattr(os, "uname") else ""
-# The system calls of a sleep of the thread's own; select and pselect6 count only when they watch no file
-# (time.sleep on Python 3.10 is select(0, NULL, NULL, NULL, &timeout)).
-_SLEEPS = {"x86_64": {35, 230}, "aarch64": {101, 115}}.get(_MACHINE, set())
-_SELECTS = {"x86_64": {23, 270}, "aarch64": {72}}.get(_MACHINE, set())
 
 
 def _asleep_of_its_own(tid: int) -> int | None:
@@ -49,15 +43,7 @@ def _asleep_of_its_own(tid: int) -> int | None:
     if now is None:
         return None  # gone, or unreadable
     state, switches, call = now
-    try:
-        number = int(call[0])
-    except (ValueError, IndexError):
-        return None  # running
-    if state != "S":
-        return None
-    if number in _SLEEPS or number in _SELECTS and len(call) > 1 and int(call[1], 16) == 0:
-        return switches
-    return None
+    return switches if state == "S" and timer_sleep(call) else None
 
 
 @dataclass

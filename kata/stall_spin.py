@@ -15,6 +15,13 @@ machine stretches every wait. What the kernel counts for each thread can:
   SPIN_WAKES times (a ``time.sleep`` in a loop): counted in wake-ups, which a
   loaded machine makes fewer, never more. Installed packages (site-packages)
   are not the standard library: a thread inside one is not the student's.
+  The wake-ups are counted over an unbroken series of samples that each saw
+  such a sleep (or the thread running): a sample that sees it in any other
+  wait starts the count afresh from its next sleep. Threads that sleep in a
+  loop side by side are often seen so, waiting for the GIL they must take
+  again after each sleep; a count that such a sample ended for the rest of
+  the wait left their proof to whichever thread was never seen waiting, or
+  to the wait's bound.
 
 Either way the thread is doing the same thing over and over while the test
 waits for something it never does. No correct solution comes near these
@@ -45,8 +52,11 @@ AGAIN_WAKES = 100
 
 _LIBRARY = tuple({str(Path(sysconfig.get_paths()[key]).resolve()) for key in ("stdlib", "platstdlib")})
 _INSTALLED = ("site-packages", "dist-packages")  # under the stdlib's folder, yet not the standard library
-# The system calls of a sleep of the thread's own (time.sleep): nobody else can end it.
-_SLEEPS = {"x86_64": {35, 230}, "aarch64": {101, 115}}.get(os.uname().machine, set()) if hasattr(os, "uname") else set()
+_MACHINE = os.uname().machine if hasattr(os, "uname") else ""
+# The system calls of a sleep of the thread's own (time.sleep): nobody else can end it. select and pselect6
+# count only when they watch no file (time.sleep on Python 3.10 is select(0, NULL, NULL, NULL, &timeout)).
+_SLEEPS = {"x86_64": {35, 230}, "aarch64": {101, 115}}.get(_MACHINE, set())
+_SELECTS = {"x86_64": {23, 270}, "aarch64": {72}}.get(_MACHINE, set())
 _TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
@@ -79,14 +89,23 @@ def _in_library(filename: str) -> bool:
         part in filename for part in _INSTALLED)
 
 
+def timer_sleep(call: list[str]) -> bool:
+    """Whether a thread's system call (a /proc syscall line, split) is a sleep only its own timer ends."""
+    try:
+        number = int(call[0])
+        return number in _SLEEPS or number in _SELECTS and int(call[1], 16) == 0
+    except (ValueError, IndexError):
+        return False
+
+
 def sleeps_of_its_own(tid: int) -> bool:
     """Whether thread ``tid`` runs, or sleeps in a sleep only its own timer ends (not a wait for anybody)."""
     try:
         with open(f"/proc/self/task/{tid}/syscall") as file:
-            call = file.read().split()[0]
-    except (OSError, IndexError):
+            call = file.read().split()
+    except OSError:
         return False
-    return call == "running" or call.lstrip("-").isdigit() and int(call) in _SLEEPS
+    return call[:1] == ["running"] or timer_sleep(call)
 
 
 @dataclass
@@ -114,8 +133,7 @@ class Spinning:
 class _Run:
     """One thread followed through one kata wait of the main thread."""
     cpu: float
-    wakes: int
-    strict: bool = True          # every sample had the student's code innermost, running or in a sleep of its own
+    wakes: int | None  # its wake-ups when its unbroken run of sleeps of its own began; None: not in one now
     lines: Counter = field(default_factory=Counter)
 
 
@@ -152,13 +170,16 @@ class SpinWatch:
             if not where or cpu is None or wakes is None:
                 self._runs.pop(tid, None)  # outside the student's code: whatever it does, it is not the student's loop
                 continue
-            run = self._runs.setdefault(tid, _Run(cpu, wakes))
-            run.strict = run.strict and innermost and sleeps_of_its_own(tid)
+            run = self._runs.setdefault(tid, _Run(cpu, None))
+            if not (innermost and sleeps_of_its_own(tid)):
+                run.wakes = None  # it may be waiting for somebody: count its wake-ups afresh from its next sleep
+            elif run.wakes is None:
+                run.wakes = wakes
             run.lines[where] += 1
-            spent, woke = cpu - run.cpu, wakes - run.wakes
+            spent, woke = cpu - run.cpu, 0 if run.wakes is None else wakes - run.wakes
             again = (tid, thread) in self.proven
             enough_cpu, enough_wakes = (AGAIN_CPU, AGAIN_WAKES) if again else (self.cpu, self.wakes)
-            if spent >= enough_cpu or (run.strict and woke >= enough_wakes):
+            if spent >= enough_cpu or woke >= enough_wakes:
                 self.proven.add((tid, thread))
                 name = "the test's main thread" if thread is threading.main_thread() else repr(thread.name)
                 return Spinning(name, run.lines.most_common(1)[0][0], spent, woke, spent < enough_cpu)

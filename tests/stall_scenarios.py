@@ -12,6 +12,7 @@ import functools
 import json
 import multiprocessing
 import os
+import queue
 import socket
 import sys
 import threading
@@ -25,6 +26,7 @@ from kata.workers import Worker
 HERE = Path(__file__).resolve().parent
 SLOW = 0.6  # how long the slow-but-correct programs take: many detector samples long
 BOUND = 30.0  # the kata waits' bound here: a stall that is not seen makes the scenario slow, not wrong
+POLLED = 3.0  # how long the threads that wait for data in a loop keep at it: more wake-ups than a spin needs
 
 
 def _two_threads_opposite_lock_order(seen):
@@ -198,6 +200,47 @@ def _sleeps_before_any_stop(seen):
     worker = Worker(time.sleep, SLOW, name="sleeper").start()
     seen["finished"] = [worker.finished(BOUND)]
     seen["stalled"], seen["spun"] = [worker.stalled], [worker.spun]
+
+
+def _poll_for(seen, wait_once):
+    """Two threads wait for data in a loop, each wait timed (1 ms), for POLLED seconds: they wake as often as
+    a sleep in a loop does, but another thread could end each of their waits, so they are no spin."""
+    def poll():
+        end = time.monotonic() + POLLED
+        while time.monotonic() < end:
+            wait_once()
+
+    workers = [Worker(poll, name=f"poller-{i}").start() for i in range(2)]
+    seen["finished"] = [worker.finished(BOUND) for worker in workers]
+    seen["stalled"], seen["spun"] = [worker.stalled for worker in workers], [worker.spun for worker in workers]
+
+
+def _polls_a_queue(seen):
+    items = queue.Queue()
+
+    def get():
+        try:
+            items.get(timeout=0.001)
+        except queue.Empty:
+            pass
+
+    _poll_for(seen, get)
+
+
+def _polls_a_condition(seen):
+    news = threading.Condition()
+
+    def wait():
+        with news:
+            news.wait(0.001)
+
+    _poll_for(seen, wait)
+
+
+def _polls_a_held_lock(seen):
+    lock = threading.Lock()
+    lock.acquire()  # held for good: each try times out
+    _poll_for(seen, lambda: lock.acquire(timeout=0.001))
 
 
 def _join_a_thread_stuck_on_a_lock(seen):
@@ -410,7 +453,8 @@ def _a_pipe_fed_from_outside_the_tree(seen, method):
 SCENARIOS = {function.__name__.lstrip("_"): function for function in (
     _two_threads_opposite_lock_order, _join_inside_the_start_loop, _lock_never_released, _lock_taken_twice,
     _starved_runnable_thread, _busy_loop, _sleep_loop, _busy_loop_waited_for_twice, _sleeps_on_after_stop,
-    _waits_on_stop, _sleeps_before_any_stop, _join_a_thread_stuck_on_a_lock, _join_a_slow_thread,
+    _waits_on_stop, _sleeps_before_any_stop, _polls_a_queue, _polls_a_condition, _polls_a_held_lock,
+    _join_a_thread_stuck_on_a_lock, _join_a_slow_thread,
     _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
     _waiting_on_a_socket, _join_before_draining_the_queue, _get_from_a_child_that_sent_nothing,
     _child_waits_for_a_lock_the_parent_holds, _join_process_of_a_child_stuck_on_a_lock,

@@ -200,6 +200,19 @@ def test_slow_but_correct_code_is_never_a_stall(name):
         "a slow machine is not a busy loop")
 
 
+@pytest.mark.parametrize("name", [
+    "polls_a_queue",      # get(timeout=0.001) in a loop
+    "polls_a_condition",  # wait(0.001) in a loop
+    "polls_a_held_lock",  # acquire(timeout=0.001) in a loop
+])
+def test_threads_that_wait_for_data_in_a_loop_are_never_a_spin(name):
+    seen = scenario(name)
+    assert seen["finished"] == [True, True] and seen["spun"] == [False, False] and seen["spinning"] is None, (
+        f"scenario {name}: two threads wait {stall_spin.SPIN_WAKES} times and more for something another thread "
+        f"could give them, each wait timed; they were judged {seen}:\n{seen['spinning']}\n"
+        "a wait for somebody is not a sleep of its own, however often it wakes")
+
+
 def test_without_the_proof_the_detector_stays_idle(monkeypatch):
     monkeypatch.setattr(stall, "FUTEX", None)
     assert not stall.available(), "with no known futex syscall number the detector claimed it could prove stalls"

@@ -29,15 +29,26 @@ def condition_spy():
     spy.wake_everyone()  # a failed test must not leave helper threads blocked
 
 
+@pytest.fixture
 def new_event(events, condition_spy):
-    event = events.Event(condition_factory=condition_spy.factory)
-    made = len(condition_spy.conditions)
-    assert made, ("Event(condition_factory=f) never called f(): the test needs condition_factory to see the "
-                  "condition — self._cond = condition_factory(), not threading.Condition() directly")
-    assert made == 1, (
-        f"Event(condition_factory=f) called f() {made} times; expected exactly once, in __init__: "
-        "self._cond = condition_factory()")
-    return event
+    """Makes the test's event on the spy's condition; sets it as the test ends, so that no waiter of a
+    failed test waits on (one that polls the flag would poll for the rest of the run)."""
+    made = []
+
+    def make():
+        event = events.Event(condition_factory=condition_spy.factory)
+        count = len(condition_spy.conditions)
+        assert count, ("Event(condition_factory=f) never called f(): the test needs condition_factory to see the "
+                       "condition — self._cond = condition_factory(), not threading.Condition() directly")
+        assert count == 1, (
+            f"Event(condition_factory=f) called f() {count} times; expected exactly once, in __init__: "
+            "self._cond = condition_factory()")
+        made.append(event)
+        return event
+
+    yield make
+    for event in made:
+        Worker(event.set, name="set() as the test ends").start().finished()
 
 
 def start_waiters(event, count, timeout=None):
@@ -77,8 +88,8 @@ def test_a_new_event_is_clear_and_set_and_clear_flip_it(events):
 
 
 @pytest.mark.task(1)
-def test_wait_on_a_set_event_returns_true_at_once(events, condition_spy):
-    event = new_event(events, condition_spy)
+def test_wait_on_a_set_event_returns_true_at_once(new_event, condition_spy):
+    event = new_event()
     event.set()
     result = run_bounded(event.wait, what="wait() on an event that is already set")
     assert result is True, f"set(), then wait() returned {result!r}; expected True"
@@ -88,8 +99,8 @@ def test_wait_on_a_set_event_returns_true_at_once(events, condition_spy):
 
 
 @pytest.mark.task(1)
-def test_waiters_block_until_set_then_every_one_wakes(events, condition_spy):
-    event = new_event(events, condition_spy)
+def test_waiters_block_until_set_then_every_one_wakes(new_event, condition_spy):
+    event = new_event()
     waiters = start_waiters(event, WAITERS)
     expect_blocked_in_the_condition(condition_spy, waiters, f"{WAITERS} threads called wait()")
     condition_spy.look = event.is_set
@@ -113,8 +124,8 @@ def test_waiters_block_until_set_then_every_one_wakes(events, condition_spy):
 
 
 @pytest.mark.task(1)
-def test_wait_with_a_timeout_gives_up_and_returns_false(events, condition_spy):
-    event = new_event(events, condition_spy)
+def test_wait_with_a_timeout_gives_up_and_returns_false(new_event, condition_spy):
+    event = new_event()
     waiter = Worker(event.wait, 0.01, name="waiter").start()
     condition_spy.wait_until(lambda: condition_spy.timeouts or not waiter.thread.is_alive())
     if condition_spy.timeouts and condition_spy.timeouts[0] is None:
@@ -129,8 +140,8 @@ def test_wait_with_a_timeout_gives_up_and_returns_false(events, condition_spy):
 
 
 @pytest.mark.task(1)
-def test_wait_with_a_timeout_returns_true_when_set_in_time(events, condition_spy):
-    event = new_event(events, condition_spy)
+def test_wait_with_a_timeout_returns_true_when_set_in_time(new_event, condition_spy):
+    event = new_event()
     waiters = start_waiters(event, 2, timeout=bounds.HELD)
     expect_blocked_in_the_condition(condition_spy, waiters, f"2 threads called wait({bounds.HELD:g})")
     event.set()
@@ -141,8 +152,8 @@ def test_wait_with_a_timeout_returns_true_when_set_in_time(events, condition_spy
 
 
 @pytest.mark.task(1)
-def test_wait_returns_true_even_if_cleared_before_the_waiter_wakes(events, condition_spy):
-    event = new_event(events, condition_spy)
+def test_wait_returns_true_even_if_cleared_before_the_waiter_wakes(new_event, condition_spy):
+    event = new_event()
     waiters = start_waiters(event, 2, timeout=bounds.HELD)
     expect_blocked_in_the_condition(condition_spy, waiters, "2 threads called wait(timeout)")
     condition = condition_spy.conditions[0]
