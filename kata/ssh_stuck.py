@@ -98,7 +98,8 @@ def held_by_the_window(waiter: threading.Thread, deadline: float = math.inf) -> 
 
     ``waiter``: the kata's thread that waits for the code under test (it only waits).
     """
-    if _flow() is None:
+    flow = _flow()
+    if flow is None:
         return None  # cheap first: no server holds output, or waits for a sleeping command
     theirs = _their_threads(waiter)
     if not theirs:
@@ -106,9 +107,6 @@ def held_by_the_window(waiter: threading.Thread, deadline: float = math.inf) -> 
     transports = [t for t in threading.enumerate() if isinstance(t, paramiko.Transport) and t.is_active()]
     links = _links(transports)
     if links is None:
-        return None
-    flow = _flow()
-    if flow is None:
         return None
     quiet = _quiet_groups(flow)
     received = _received(transports)
@@ -235,15 +233,10 @@ def _started(pid: int, tid: int) -> float | None:
 
 
 def _timespec(pid: int, address: int) -> float | None:
-    try:
-        fd = os.open(f"/proc/{pid}/mem", os.O_RDONLY)
-        try:
-            data = os.pread(fd, 16, address)
-        finally:
-            os.close(fd)
-        seconds, nanoseconds = struct.unpack("qq", data)
-    except (OSError, struct.error):
+    data = stall_tree._memory(pid, address, 16)  # a struct timespec: seconds, nanoseconds
+    if data is None:
         return None
+    seconds, nanoseconds = struct.unpack("qq", data)
     return seconds + nanoseconds / 1e9
 
 
