@@ -17,7 +17,7 @@ class Worker:
     def __init__(self, target, *args, name: str | None = None, cond: threading.Condition | None = None,
                  **kwargs) -> None:
         self._call = (target, args, kwargs)
-        self._cond = self.cond = cond or threading.Condition()
+        self.cond = cond or threading.Condition()
         self.done = False  # True (and the condition's waiters woken) once the result or error is stored
         self.stalled = False  # a wait for this worker was ended early: it could never have finished
         self.spun = False  # a wait for this worker was ended early: a thread of the test spins instead
@@ -32,9 +32,9 @@ class Worker:
         except BaseException as exc:  # kept for the test, which decides what it means
             self.error = exc
         finally:
-            with self._cond:
+            with self.cond:
                 self.done = True
-                self._cond.notify_all()
+                self.cond.notify_all()
 
     def start(self) -> Worker:
         self.thread.start()
@@ -47,8 +47,8 @@ class Worker:
         notifies ``cond``).
         """
         what = f"waits for {self.thread.name!r} to finish"
-        with self._cond:
-            stall.wait_for(self._cond, lambda: self.done or (until is not None and until()), timeout, what)
+        with self.cond:
+            stall.wait_for(self.cond, lambda: self.done or (until is not None and until()), timeout, what)
             done = self.done
         if not done:
             self.stalled = self.stalled or stall.was_cut()
