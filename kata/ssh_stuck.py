@@ -40,7 +40,6 @@ from __future__ import annotations
 
 import math
 import os
-import platform
 import struct
 import threading
 import time
@@ -52,11 +51,6 @@ from kata import bounds, ssh_unclosed, sshd, stall_tree
 
 CONFIRM = 0.05  # how long the code under test's threads must stay asleep for a proof
 POLL = 0.1      # how often a wait for a call looks again for such a proof
-# System call numbers a quiet command sleeps in (see /proc/<pid>/task/<tid>/syscall).
-_CALLS = {
-    "x86_64": {"nanosleep": 35, "wait4": 61, "clock_nanosleep": 230},
-    "aarch64": {"nanosleep": 101, "clock_nanosleep": 115, "wait4": 260},
-}.get(platform.machine(), {})
 
 
 def wait(worker, timeout: float = bounds.HANG) -> str | None:
@@ -190,12 +184,13 @@ def _sleeps_past(pid: int, tid: int, call: list[str], deadline: float, groups: s
         number, args = int(call[0]), [int(arg, 16) for arg in call[1:7]]
     except (ValueError, IndexError):
         return False
-    if number == _CALLS.get("wait4"):
+    name = stall_tree.CALL.get(number)
+    if name == "wait4":
         children = _read(f"/proc/{pid}/task/{tid}/children").split()
         return all(child.isdigit() and _group(int(child)) in groups for child in children)
-    if number == _CALLS.get("nanosleep"):
+    if name == "nanosleep":
         request = args[0]
-    elif number == _CALLS.get("clock_nanosleep") and args[1] == 0:  # flags 0: a relative sleep
+    elif name == "clock_nanosleep" and args[1] == 0:  # flags 0: a relative sleep
         request = args[2]
     else:
         return False

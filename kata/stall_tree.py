@@ -42,8 +42,10 @@ import psutil
 
 # System call numbers (see /proc/<pid>/task/<tid>/syscall); aarch64 has no poll, only ppoll.
 _CALLS = {
-    "x86_64": {"read": 0, "write": 1, "poll": 7, "wait4": 61, "futex": 202, "ppoll": 271},
-    "aarch64": {"read": 63, "write": 64, "wait4": 260, "futex": 98, "ppoll": 73},
+    "x86_64": {"read": 0, "write": 1, "poll": 7, "nanosleep": 35, "wait4": 61, "futex": 202,
+               "clock_nanosleep": 230, "ppoll": 271},
+    "aarch64": {"read": 63, "write": 64, "nanosleep": 101, "clock_nanosleep": 115, "wait4": 260, "futex": 98,
+                "ppoll": 73},
 }.get(platform.machine(), {})
 CALL = {number: name for name, number in _CALLS.items()}
 FUTEX = _CALLS.get("futex")
