@@ -9,12 +9,12 @@ recorded as having outlived it.
 """
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from contextlib import contextmanager
 
 from kata import bounds, caller
+from kata.frames import frame_of, other_threads_frames
 
 _JOIN = threading.Thread.join.__code__
 POLL = 0.002  # how often a held worker looks at the other threads' stacks (it wakes at once on return)
@@ -23,7 +23,7 @@ POLL = 0.002  # how often a held worker looks at the other threads' stacks (it w
 def is_inside(thread: threading.Thread, *functions) -> bool:
     """Whether ``thread`` is running one of ``functions`` right now (anywhere in its stack)."""
     codes = {function.__code__ for function in functions}
-    frame = sys._current_frames().get(thread.ident)
+    frame = frame_of(thread.ident)
     while frame is not None:
         if frame.f_code in codes:
             return True
@@ -45,7 +45,7 @@ def wait_until(predicate, timeout: float = bounds.HANG) -> bool:
 def joins_of(ident: int) -> list[tuple[object, bool]]:
     """The Thread.join() calls that wait right now, in any thread, for the thread ``ident``: (frame, timed)."""
     found = []
-    for frame in sys._current_frames().values():
+    for frame in other_threads_frames().values():
         while frame is not None:
             if frame.f_code is _JOIN:
                 joined = frame.f_locals.get("self")

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kata import stall
+from kata.frames import other_threads_frames
 
 # Wait graphs (kata.support.deadlocks) in use: they know who holds which watched lock.
 graphs: weakref.WeakSet = weakref.WeakSet()
@@ -136,7 +137,7 @@ def waiters(tids, tree: Path, timed=None) -> list[Waiter]:
     """What each thread waits in; ``timed`` maps the ids of threads in a timed wait to its deadline."""
     timed = timed or {}
     by_tid = {thread.native_id: thread for thread in threading.enumerate()}
-    frames = sys._current_frames()
+    frames = other_threads_frames()
     with stall._waits_lock:
         bounded = dict(stall._waits)
     reported = _in_the_sandbox()
@@ -209,7 +210,7 @@ def locate(tids, tree: Path, quiet: bool = False) -> str | None:
     With ``quiet``, None when none of them is there (instead of saying so).
     """
     by_tid = {thread.native_id: thread for thread in threading.enumerate()}
-    frames = sys._current_frames()
+    frames = other_threads_frames()
     reported = _in_the_sandbox()
     lines = []
     for tid in sorted(tids, key=lambda tid: (tid != threading.main_thread().native_id, tid)):

@@ -24,13 +24,13 @@ code under test has no reason to sleep at all says stop this way.
 """
 from __future__ import annotations
 
-import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from kata import stall_tree
+from kata.frames import other_threads_frames
 from kata.stall_spin import StudentCode, timer_sleep
 
 CONFIRM = 0.05  # how long one sleep must be seen to last once the stop was said
@@ -77,7 +77,7 @@ class SleepWatch:
         if self.stop is None:
             return None
         now = time.monotonic()
-        frames = sys._current_frames()
+        frames = other_threads_frames()
         by_tid = {thread.native_id: thread for thread in threading.enumerate()}
         for tid in tids:
             switches = _asleep_of_its_own(tid)

@@ -35,12 +35,13 @@ from __future__ import annotations
 
 import linecache
 import os
-import sys
 import sysconfig
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from kata.frames import other_threads_frames
 
 SPIN_CPU = 1.5      # CPU-seconds a thread burns in the student's code while the test hears nothing
 SPIN_WAKES = 1500   # times it sleeps and wakes there meanwhile (a sleep in a loop)
@@ -161,7 +162,7 @@ class SpinWatch:
             self.reset()  # a new wait, or the main thread was woken: the test heard something
             self._wait, self._main_switches = wait, main_switches
         by_tid = {thread.native_id: thread for thread in threading.enumerate()}
-        frames = sys._current_frames()
+        frames = other_threads_frames()
         for tid in tids:
             thread = by_tid.get(tid)
             frame = frames.get(thread.ident) if thread is not None else None

@@ -16,6 +16,7 @@ import pytest
 
 from kata import bounds
 from kata.expect import raises
+from kata.frames import frame_of
 from kata.probes_join import JoinGate
 from kata.seam import topic_fixture
 from kata.support.queues import SpyQueue, asleep, block_then_trigger, parked, wait_until
@@ -589,7 +590,7 @@ def test_a_get_woken_after_another_thread_took_the_item_waits_again(queues):
                     pytrace=False)
     # While this thread runs without blocking, the GIL stays here for a whole switch interval: the woken
     # getter cannot run again before get_nowait() below has taken the item (a stolen wake-up, every time).
-    first_wait = sys._current_frames().get(getter.thread.ident)  # held: a new wait() is a new frame
+    first_wait = frame_of(getter.thread.ident)  # held: a new wait() is a new frame
     interval = sys.getswitchinterval()
     sys.setswitchinterval(bounds.HANG)
     try:
@@ -603,7 +604,7 @@ def test_a_get_woken_after_another_thread_took_the_item_waits_again(queues):
         assert getter.finished() and getter.outcome() == "first", "get() woken by put('first') did not return it"
         return
     wait_until(lambda: not getter.thread.is_alive()
-               or (parked(getter.thread) and sys._current_frames().get(getter.thread.ident) is not first_wait))
+               or (parked(getter.thread) and frame_of(getter.thread.ident) is not first_wait))
     if not getter.thread.is_alive():
         try:
             got = getter.outcome()

@@ -18,6 +18,7 @@ from pathlib import Path
 import Pyro5.api
 
 from kata import probes_join, seam, trees
+from kata.frames import other_threads_frames
 from kata.sandbox import bridge, contexts
 
 MODULE_PREFIX = "module:"
@@ -105,7 +106,7 @@ class SandboxBridge(bridge.Bridge):
             module, _, owner_name = name.rpartition(".")[0].rpartition(".")
             owner = getattr(importlib.import_module(module), owner_name)
             codes.add(getattr(owner, name.rpartition(".")[2]).__code__)
-        frames = sys._current_frames()
+        frames = other_threads_frames()
         for served, serving in list(self._serving.items()):
             if serving != ident:
                 continue
@@ -240,7 +241,7 @@ class SandboxBridge(bridge.Bridge):
         from kata import stall_picture
 
         tree = trees.selected().resolve()
-        frames = sys._current_frames()
+        frames = other_threads_frames()
         found = []
         for thread in threading.enumerate():
             frame = frames.get(thread.ident)

@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import collections
 import queue
-import sys
 import threading
 import time
 
 from kata import bounds
+from kata.frames import frame_of
 from kata.workers import Worker
 
 _THREADING_FILE = threading.__file__
@@ -26,14 +26,14 @@ POLL = 0.001  # how often we look at a thread's stack; nothing else can say it p
 
 def parked(thread: threading.Thread) -> bool:
     """Whether thread is asleep in threading.Condition.wait right now."""
-    frame = sys._current_frames().get(thread.ident)
+    frame = frame_of(thread.ident)
     return (frame is not None and frame.f_code.co_filename == _THREADING_FILE
             and frame.f_code.co_name == "wait")
 
 
 def asleep(thread: threading.Thread) -> bool:
     """Whether thread sleeps in a threading wait or join (not inside Thread.start's short wait)."""
-    frame = sys._current_frames().get(thread.ident)
+    frame = frame_of(thread.ident)
     if frame is None or frame.f_code.co_filename != _THREADING_FILE or \
             frame.f_code.co_name not in ("wait", "join", "_wait_for_tstate_lock"):
         return False
