@@ -220,11 +220,8 @@ def _group(pid: int) -> int | None:
 
 def _started(pid: int, tid: int) -> float | None:
     """When the thread started, in seconds on CLOCK_BOOTTIME (/proc's clock ticks, rounded down)."""
-    try:
-        ticks = int(_read(f"/proc/{pid}/task/{tid}/stat").rsplit(")", 1)[1].split()[19])
-    except (ValueError, IndexError):
-        return None
-    return ticks / os.sysconf("SC_CLK_TCK")
+    ticks = stall_tree.started(tid, pid)
+    return None if ticks is None else ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _timespec(pid: int, address: int) -> float | None:

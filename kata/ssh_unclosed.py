@@ -29,7 +29,7 @@ import time
 
 import paramiko
 
-from kata import bounds, sshd, stall
+from kata import bounds, sshd, stall, stall_tree
 
 POLL = 0.1  # how often a wait for the server to see a close looks again for a proof that none will come
 
@@ -101,13 +101,8 @@ def addresses(transport: paramiko.Transport) -> tuple[tuple, tuple] | None:
 
 def native_threads() -> dict[int, int] | None:
     """Every thread of this process, as /proc lists them: native id -> when it started (clock ticks)."""
-    found = {}
-    for tid in stall.thread_ids():
-        try:
-            with open(f"/proc/self/task/{tid}/stat") as file:
-                found[tid] = int(file.read().rsplit(")", 1)[1].split()[19])
-        except (OSError, ValueError, IndexError):
-            continue  # ended meanwhile: it can close nothing any more
+    ticks = {tid: stall_tree.started(tid) for tid in stall.thread_ids()}
+    found = {tid: when for tid, when in ticks.items() if when is not None}  # one that ended can close nothing
     return found or None
 
 

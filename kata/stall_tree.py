@@ -90,6 +90,15 @@ def task(tid: int, pid: int | str = "self") -> tuple[str, int, list[str]] | None
     return state, switches, call
 
 
+def started(tid: int, pid: int | str = "self") -> int | None:
+    """When thread ``tid`` of process ``pid`` started, in clock ticks since boot; None once it has ended."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/stat") as file:
+            return int(file.read().rsplit(")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def read(tid: int, pid: int | str = "self") -> Sleep | None:
     """Thread ``tid`` of process ``pid`` now; None when /proc will not say."""
     now = task(tid, pid)
