@@ -26,3 +26,11 @@ def describe() -> str:
     if hasattr(sys, "_is_gil_enabled"):
         return "with the GIL (sys._is_gil_enabled() is True)"
     return "with the GIL (this Python predates sys._is_gil_enabled(): every CPython before 3.13 has the GIL)"
+
+
+def caveat() -> str | None:
+    """What a student should know before trusting a verdict on this build; None with the GIL."""
+    if gil_enabled():
+        return None
+    return ("free-threaded build: not proven by the kata's CI, and its probes read other threads' stacks, "
+            "which CPython calls unsafe without the GIL: a run may crash instead of giving a verdict")

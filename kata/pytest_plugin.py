@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from kata import hygiene, misuse, pickling, registry, stall, stall_child, stall_picture, stall_sleep, stall_spin, trees
+from kata import (build, hygiene, misuse, pickling, registry, stall, stall_child, stall_picture, stall_sleep, stall_spin,
+                  trees)
 from kata.probes import LockSpy
 from kata.results import ResultLog
 from kata.timeline import Timeline
@@ -65,7 +66,8 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_report_header(config: pytest.Config) -> list[str]:
     method = os.environ.get(START_METHOD_ENV) or multiprocessing.get_start_method(allow_none=True) or \
         multiprocessing.get_context().get_start_method()
-    return [f"kata: testing {trees.selected()} (start method: {method})"]
+    caveat = build.caveat()
+    return [f"kata: testing {trees.selected()} (start method: {method})"] + ([f"kata: {caveat}"] if caveat else [])
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

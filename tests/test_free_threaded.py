@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from kata import build, trees
+from kata import build, pytest_plugin, trees
 from kata.benchmarks import gil as gil_bench
 from kata.support import gil as gil_probes
 from tests.catalogue import mistakes
@@ -35,6 +35,14 @@ def test_the_build_follows_the_interpreter(gil_answer):
     assert BUILDS[gil_answer] in build.describe(), (
         f"sys._is_gil_enabled() answered {gil_answer}; describe() said {build.describe()!r}, expected it to "
         f"say {BUILDS[gil_answer]!r}")
+
+
+def test_the_report_header_warns_only_on_a_free_threaded_build(gil_answer, pytestconfig):
+    header = "\n".join(pytest_plugin.pytest_report_header(pytestconfig))
+    warned = "free-threaded build: not proven" in header
+    assert warned is not gil_answer, (
+        f"sys._is_gil_enabled() answered {gil_answer}; pytest's header said {header!r}: it must warn exactly "
+        "when there is no GIL, since the probes' reads of other threads' stacks are unsafe only then")
 
 
 def test_a_python_without_the_question_has_the_gil(monkeypatch):
