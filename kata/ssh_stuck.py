@@ -78,6 +78,7 @@ def wait(worker, timeout: float = bounds.HANG) -> str | None:
                 return
 
     watcher = threading.Thread(target=watch, name="kata-ssh-window", daemon=True)
+    ssh_unclosed.WATCHERS.add(watcher)
     watcher.start()
     try:
         worker.finished(timeout, until=lambda: bool(found))
@@ -95,27 +96,27 @@ def held_by_the_window(waiter: threading.Thread, deadline: float = math.inf) -> 
     flow = _flow()
     if flow is None:
         return None  # cheap first: no server holds output, or waits for a sleeping command
-    theirs = _their_threads(waiter)
+    theirs = their_threads(waiter)
     if not theirs:
         return None
     transports = [t for t in threading.enumerate() if isinstance(t, paramiko.Transport) and t.is_active()]
-    links = _links(transports)
+    links = client_links(transports)
     if links is None:
         return None
     quiet = _quiet_groups(flow)
-    received = _received(transports)
+    received = packets_received(transports)
     first = {tid: stall_tree.read(tid) for tid in theirs}
     commands = _groups_asleep(quiet, deadline) if quiet else {}
     if commands is None or not all(_asleep_untimed(sleep) for sleep in first.values()):
         return None
     time.sleep(CONFIRM)
     second = {tid: stall_tree.read(tid) for tid in theirs}
-    if _their_threads(waiter) != theirs or any(
+    if their_threads(waiter) != theirs or any(
             not _asleep_untimed(second[tid]) or second[tid].switches != first[tid].switches for tid in theirs):
         return None
     if (_groups_asleep(quiet, deadline) if quiet else {}) != commands:
         return None
-    if not _queues_empty(links) or _received(transports) != received:
+    if not tcp_queues_empty(links) or packets_received(transports) != received:
         return None
     if _flow() != flow:
         return None
@@ -126,7 +127,7 @@ def held_by_the_window(waiter: threading.Thread, deadline: float = math.inf) -> 
             "thread of the test that could read it sleeps, waiting for something else")
 
 
-def _their_threads(waiter: threading.Thread) -> set[int] | None:
+def their_threads(waiter: threading.Thread) -> set[int] | None:
     """The native ids of the code under test's threads; None when a thread cannot be told apart."""
     threads = threading.enumerate()
     natives = ssh_unclosed.native_threads()
@@ -236,7 +237,7 @@ def _asleep_untimed(sleep) -> bool:
     return sleep is not None and sleep.state == "S" and sleep.untimed
 
 
-def _links(transports) -> set[tuple[int, int]] | None:
+def client_links(transports) -> set[tuple[int, int]] | None:
     """(client port, server port) of each active Transport; None unless each is a quiet client of a kata server."""
     peers = {peer: server for server in sshd.serving() for peer in server.open_peers()}
     links = set()
@@ -247,19 +248,19 @@ def _links(transports) -> set[tuple[int, int]] | None:
         local, remote = addresses
         server = peers.get(local)
         if server is None or remote != server.address or getattr(
-                transport.packetizer, "_Packetizer__keepalive_interval", 1) or None in _received([transport])[0]:
+                transport.packetizer, "_Packetizer__keepalive_interval", 1) or None in packets_received([transport])[0]:
             return None  # not a kata server's, or it sends keepalives, or what it receives cannot be counted
         links.add((local[1], remote[1]))
     return links
 
 
-def _received(transports) -> list[tuple]:
+def packets_received(transports) -> list[tuple]:
     """What each Transport has received so far: packets (their sequence number) and bytes (None: unknown)."""
     return [(getattr(t.packetizer, "_Packetizer__sequence_number_in", None),
              getattr(t.packetizer, "_Packetizer__received_bytes", None)) for t in transports]
 
 
-def _queues_empty(links: set[tuple[int, int]]) -> bool:
+def tcp_queues_empty(links: set[tuple[int, int]]) -> bool:
     """Whether both ends of each loopback link are in /proc/net/tcp with nothing queued to send or to read."""
     wanted = {pair for client, server in links for pair in ((client, server), (server, client))}
     seen = set()

@@ -11,7 +11,8 @@ closed when, at one moment:
   whose local address is the client address of one of the server's open connections;
 - no thread of this process (as /proc lists them: threading's own list misses some) is
   left but the caller, paramiko's Transports, the servers' loops (kata.sshd), the stall
-  detector, and the threads that were there before any code under test was imported
+  detector, the kata's other watchers (``WATCHERS``), and the threads that were there
+  before any code under test was imported
   (pytest's, xdist's): none of them calls ``close()`` on a client, and none of them starts
   a thread that could (a Transport's own thread closes its transport only when the server
   ends the connection, which the kata's server does only when it shuts down, after the test);
@@ -26,12 +27,17 @@ from __future__ import annotations
 import gc
 import threading
 import time
+import weakref
 
 import paramiko
 
 from kata import bounds, sshd, stall, stall_tree
 
 POLL = 0.1  # how often a wait for the server to see a close looks again for a proof that none will come
+
+# The kata's threads that look for the ssh proofs while the code under test runs (kata.ssh_stuck's,
+# kata.ssh_idle's): they read /proc and the servers, end a kata wait or a gate's hold, and close no client.
+WATCHERS: weakref.WeakSet = weakref.WeakSet()
 
 
 def wait_closed(server, timeout: float = bounds.HANG) -> list[paramiko.Transport] | None:
@@ -81,9 +87,10 @@ def _candidates(server) -> list[paramiko.Transport]:
 
 
 def known_threads(threads) -> set[threading.Thread]:
-    """Of ``threads``, those that close no client: the caller, paramiko's Transports, the servers', the detector."""
+    """Of ``threads``, those that close no client: the caller, paramiko's Transports, the servers', the detector,
+    the kata's watchers."""
     return {threading.current_thread(), *(t for t in threads if isinstance(t, paramiko.Transport)),
-            *sshd.loop_threads(), *stall.own_threads()}
+            *sshd.loop_threads(), *stall.own_threads(), *WATCHERS}
 
 
 def infrastructure(tid: int, started: int | None) -> bool:

@@ -35,6 +35,7 @@ import sys
 import tempfile
 import termios
 import threading
+import time
 import weakref
 from contextlib import contextmanager
 from pathlib import Path
@@ -120,9 +121,12 @@ class ExecGate:
     ``missed``, and so is everyone after: the commands did not run at the same
     time, and only the first one pays the wait. ``peak`` is the most commands
     that were ever inside at once. With ``hold``, the first generation stays
-    inside that long (or until more than ``parties`` are in), so a client that
-    lets too many workers loose is seen doing it. A ``timeline`` (kata.timeline)
-    gets one span per command, from its arrival here to its end.
+    inside until more than ``parties`` are in, or until ``release()`` (once it is
+    proven that no more commands can come: kata.ssh_idle), or at the latest
+    ``hold`` seconds, so a client that lets too many workers loose is seen doing
+    it. ``holding`` says whether it is held now, ``held_until`` (time.monotonic())
+    when the hold ends at the latest, ``let_go`` why it ended. A ``timeline``
+    (kata.timeline) gets one span per command, from its arrival here to its end.
     """
 
     def __init__(self, parties: int, timeout: float = bounds.OVERLAP, hold: float = 0.0, timeline=None) -> None:
@@ -135,9 +139,12 @@ class ExecGate:
         self.met: list[str] = []
         self.missed: list[str] = []
         self.broken = False
+        self.held_until: float | None = None
+        self.let_go: str | None = None  # why the hold ended: "crowded", "released" or "ran out"
         self._arrived = 0
         self._generations: dict[int, asyncio.Event] = {}
-        self._crowded: asyncio.Event | None = None
+        self._ended: asyncio.Event | None = None  # the hold ends: crowded, or released
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
 
     async def passing(self, who: str) -> None:
@@ -147,18 +154,22 @@ class ExecGate:
         generation, place = divmod(self._arrived, self.parties)
         self._arrived += 1
         opened = self._generations.setdefault(generation, asyncio.Event())
-        crowded = self._crowded = self._crowded or asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        ended = self._ended = self._ended or asyncio.Event()
         with self._lock:
             self.inside += 1
             self.peak = max(self.peak, self.inside)
-        if self.inside > self.parties:
-            crowded.set()
+            if self.inside > self.parties and self.let_go is None:
+                self.let_go = "crowded"
+                ended.set()
         try:
             if self.broken:
                 with self._lock:
                     self.missed.append(who)
                 return
             if place == self.parties - 1:
+                if generation == 0 and self.hold:
+                    self.held_until = time.monotonic() + self.hold  # before anyone can see it held
                 opened.set()
             try:
                 await asyncio.wait_for(opened.wait(), self.timeout)
@@ -171,12 +182,32 @@ class ExecGate:
                 self.met.append(who)
             if generation == 0 and self.hold:
                 try:
-                    await asyncio.wait_for(crowded.wait(), self.hold)
+                    await asyncio.wait_for(ended.wait(), self.held_until - time.monotonic())
                 except asyncio.TimeoutError:
-                    pass
+                    with self._lock:
+                        self.let_go = self.let_go or "ran out"
+                    ended.set()  # the others of the generation leave with it
         finally:
             with self._lock:
                 self.inside -= 1
+
+    @property
+    def holding(self) -> bool:
+        """Whether the first generation is inside now, held: every one of its commands waits here."""
+        with self._lock:
+            return (self.held_until is not None and self.let_go is None and not self.broken
+                    and self.inside == self.parties == len(self.met))
+
+    def release(self) -> None:
+        """End the hold now (from any thread): no more commands can come before it would end anyway."""
+        with self._lock:
+            if self.let_go is not None or self._ended is None:
+                return
+            self.let_go = "released"
+        try:
+            self._loop.call_soon_threadsafe(self._ended.set)
+        except RuntimeError:  # the servers' loop has closed: nobody is held any more
+            pass
 
     def finished(self, who: str) -> None:
         """Called when the command that passed ends."""

@@ -214,3 +214,73 @@ def test_a_call_is_proven_held_only_when_no_reader_is_left_and_the_server_waits_
         "a thread that reads the output is never proven held, nor one whose wait has a timeout; one that waits "
         "for the exit status before reading is, and so is one waiting for a command that sleeps past the bound "
         f"(but not for one that wakes before it); the check printed:\n{run.stdout}")
+
+
+# What kata.ssh_idle proves, in a fresh process: no command can come while the gate holds two, and only then.
+IDLE_CHECK = r"""
+import sys, threading, time
+import paramiko
+from kata import ssh_idle, sshd
+from kata.workers import Worker
+
+me = threading.current_thread()
+
+
+def never_proven(worker=None):
+    # Looked for while the worker still sleeps: once it has ended, nothing is left to keep the proof away.
+    proofs, started = set(), time.monotonic()
+    while time.monotonic() < started + 0.5:
+        proofs.add(ssh_idle.no_command_can_come(gate, me))
+    if worker is not None:
+        worker.finished()
+    return proofs == {False}
+
+
+with sshd.ssh_servers(sys.argv[1], 3) as servers:
+    gate = sshd.ExecGate(2, hold=10)
+    clients = []
+    for server in servers:
+        server.gate = gate
+        clients.append(paramiko.SSHClient())
+        clients[-1].load_host_keys(str(server.shared_known_hosts))
+        clients[-1].connect(server.host, server.port, username=server.username, password=server.password,
+                            look_for_keys=False, allow_agent=False, timeout=10)
+    try:
+        readers = []
+        for client in clients[:2]:
+            _, stdout, _ = client.exec_command("echo ran", timeout=30)  # reads far past the hold's end
+            readers.append(Worker(stdout.read, name="reader").start())
+        while not gate.holding:
+            time.sleep(0.01)
+        print("a connection with no command is no proof:", never_proven())
+        clients[2].close()
+        servers[2].wait_for_connections(0)
+        napper = Worker(time.sleep, 1, name="napper").start()
+        print("a thread in time.sleep is no proof:", never_proven(napper))
+        timed = Worker(threading.Event().wait, 1, name="timed").start()
+        print("a wait that times out first is no proof:", never_proven(timed))
+        proven = False
+        while not proven and gate.holding:
+            proven = ssh_idle.no_command_can_come(gate, me)
+        print("two readers at the gate, nobody else:", proven)
+        gate.release()
+        for reader in readers:
+            reader.finished()
+        print("released:", gate.let_go, gate.peak, [reader.result for reader in readers])
+    finally:
+        for client in clients:
+            client.close()
+"""
+
+
+def test_no_command_can_come_only_when_every_client_thread_waits_past_the_hold(tmp_path):
+    run = subprocess.run([sys.executable, "-c", IDLE_CHECK, str(tmp_path)], capture_output=True, text=True,
+                         timeout=6 * bounds.HANG)
+    assert run.returncode == 0, f"the check of kata.ssh_idle failed:\n{run.stderr}"
+    assert run.stdout.splitlines() == [
+        "a connection with no command is no proof: True", "a thread in time.sleep is no proof: True",
+        "a wait that times out first is no proof: True", "two readers at the gate, nobody else: True",
+        "released: released 2 [b'ran\\n', b'ran\\n']"], (
+        "with two commands held at the gate, no more commands can come only when no other connection is open "
+        "and every thread of the client waits in a futex past the hold's end (not in time.sleep, not with a "
+        f"nearer timeout); the check printed:\n{run.stdout}")
