@@ -30,6 +30,11 @@ Without the proof (not Linux, an unknown architecture, /proc unreadable) the
 detector stays idle and the bounds work as they always did. Frames are only
 read to describe a stall, never to decide one.
 
+A kata wait that polls (poll_until: it looks at another thread's stack, which
+nobody announces) keeps waking, so the proof leaves its thread out and asks it
+to look once the others are proven asleep; only a look that finds nothing,
+while none of the others has run since, lets the stall include it.
+
 Code that keeps moving is no stall; kata.stall_spin proves that a thread
 spins (by its CPU time and wake-ups, while the main thread's kata wait hears
 nothing) and the detector then ends that wait the same way. So it does for a
@@ -73,6 +78,9 @@ class BoundedWait:
     wake: object  # called (from the detector's thread) to end the wait early
     cut: bool = False  # ended by the detector: nobody could have ended it before its bound
     spun: bool = False  # ended by the detector because a thread of the test spins (kata.stall_spin)
+    looks: bool = False  # a poll (poll_until): its thread wakes on its own to look at what the others do
+    look_asked: int = 0  # the detector's latest request for a look (a number it counts up)
+    looked: int = 0  # the latest request a look, begun after it, answered with "nothing yet"
 
 
 _waits: dict[int, BoundedWait] = {}  # native thread id -> its wait in progress
@@ -202,6 +210,29 @@ def join_process(process, timeout: float, what: str) -> bool:
     return done and process.exitcode is not None
 
 
+def poll_until(predicate, timeout: float, what: str, every: float = 0.001) -> bool:
+    """Look at ``predicate()`` every ``every`` seconds until it holds (True) or ``timeout`` runs out.
+
+    For what nobody announces (where another thread's stack is, whether it sleeps): a kata wait
+    that the detector can end early. ``predicate`` must only read what the test's other threads
+    do. The poll keeps waking, so the proof leaves it out and asks it instead: once everyone else
+    is proven asleep, it asks for a look; a look begun after the request that finds nothing, while
+    nobody else has moved since, proves that nothing the poll waits for can ever happen.
+    """
+    asked = threading.Event()
+    with bounded(timeout, what, asked.set) as wait:
+        wait.looks = True
+        while True:
+            request = wait.look_asked  # read before the look: the look then began after the request
+            if predicate():
+                return True
+            wait.looked = request
+            if wait.cut or time.monotonic() >= wait.deadline:
+                return bool(predicate())
+            if asked.wait(every):
+                asked.clear()  # a request for a look (or the cut, seen above next time)
+
+
 def stop_is_set(stop: str) -> None:
     """The test has set the stop event the code under test knows as ``stop`` (or handed in one whose
     waits end at once): from now on, a thread of the test asleep in time.sleep() sleeps a sleep the
@@ -318,6 +349,8 @@ class Detector:
         self._tid: int | None = None
         self._previous_handler = None
         self._cut_in_children: set[ChildWait] = set()
+        self._still = None  # the others' sleep when the polls were last asked to look (_polls_looked)
+        self._look = 0
 
     def start(self) -> Detector:
         global _watching
@@ -415,7 +448,8 @@ class Detector:
         everyone = thread_ids() - {self._tid}
         mine = everyone - self.before
         first = {tid: _read(tid) for tid in everyone}
-        if not self._stuck(mine, first, _registered(mine)):
+        polls = {tid: wait for tid, wait in _registered(mine).items() if wait.looks and not wait.cut}
+        if not self._stuck(mine - polls.keys(), first, _registered(mine), polls):
             return None
         children = stall_tree.descendants()
         # They must sleep; what in does not matter (the test's own, and those of a program it runs).
@@ -424,7 +458,8 @@ class Detector:
         if first_tree is None or not all(
                 sleep.state == "S" if pid in helpers else _tree_stuck(sleep) for (pid, _), sleep in first_tree.items()):
             return None
-        sleeps = [first[tid] for tid in mine] + [sleep for (pid, _), sleep in first_tree.items() if pid not in helpers]
+        sleeps = [first[tid] for tid in mine - polls.keys()] + [
+            sleep for (pid, _), sleep in first_tree.items() if pid not in helpers]
         if any(sleep.reaps is not None and sleep.reaps not in children or not sleep.ends <= children.keys()
                for sleep in sleeps):
             return None  # it waits for a process outside the tree to end
@@ -442,14 +477,18 @@ class Detector:
         if thread_ids() - {self._tid} != everyone or stall_tree.descendants() != children:
             return None
         second_tree = _read_tree(children)
-        pairs = [(first[tid], second[tid]) for tid in everyone]
+        if {tid: wait for tid, wait in waits.items() if wait.looks and not wait.cut} != polls:
+            return None  # a poll began or ended meanwhile: its thread moved
+        pairs = [(first[tid], second[tid]) for tid in everyone - polls.keys()]
         pairs += [(first_tree[key], second_tree.get(key)) for key in first_tree] if second_tree is not None else [
             (None, None)]
         for a, b in pairs:
             if a is None or b is None or b.state != "S" or a.switches != b.switches:
                 return None
         # Each thread slept from its first reading to its second: the first one shows the wait it is in.
-        if not self._stuck(mine, first, waits):
+        if not self._stuck(mine - polls.keys(), first, waits, polls):
+            return None
+        if polls and not self._polls_looked(polls, {tid: second[tid] for tid in mine - polls.keys()}, second_tree):
             return None
         # The code under test's own timed waits: their deadlines (monotonic) by thread.
         timed = {tid: first[tid].deadline for tid in mine if tid not in waits and first[tid].deadline < math.inf}
@@ -458,16 +497,37 @@ class Detector:
                   if sleep.deadline < math.inf and (pid, tid) not in in_children}
         return mine, waits, timed, tree, in_children
 
+    def _polls_looked(self, polls, others, tree) -> bool:
+        """Whether every poll has looked, and found nothing, since the others were last seen asleep as now.
+
+        The others' context-switch counts name the moment: unchanged, nobody of them has run since.
+        A new moment asks each poll for a look (its answer comes with a later proof).
+        """
+        still = (frozenset(polls.items()),
+                 frozenset((tid, sleep.switches) for tid, sleep in others.items()),
+                 frozenset((key, sleep.switches) for key, sleep in tree.items()))
+        if still != self._still:
+            self._still = still
+            self._look += 1
+            for wait in polls.values():
+                wait.look_asked = self._look
+                wait.wake()
+            return False
+        return all(wait.looked == self._look for wait in polls.values())
+
     @staticmethod
-    def _stuck(mine, sample, in_bounded) -> bool:
-        """Whether each of the test's threads sleeps in a wait with a known deadline, or a kata wait."""
+    def _stuck(mine, sample, in_bounded, polls=()) -> bool:
+        """Whether each of the test's threads sleeps in a wait with a known deadline, or a kata wait.
+
+        (``mine`` leaves out the threads in a poll, ``polls``: they are asked instead.)
+        """
         for tid in mine:
             now = sample.get(tid)
             if now is None or now.state != "S" or not (now.futex or now.on_the_tree):
                 return False
             if now.deadline is None and tid not in in_bounded:
                 return False
-        return bool(mine)
+        return bool(mine) or bool(polls)
 
     # -- what a proven stall does ---------------------------------------------------------------
 

@@ -128,6 +128,21 @@ def test_a_pipe_someone_outside_the_proof_may_touch_is_never_a_stall(name):
         f"judged {seen}; expected it to finish with no stall seen")
 
 
+def test_a_poll_for_a_thread_that_can_never_move_ends_early():
+    seen = scenario("poll_for_a_thread_that_never_moves")
+    assert seen["finished"] == [False] and seen["stalled"] == [True], (
+        f"stall.poll_until() for a thread waiting on a lock nobody will release gave {seen}: expected the poll "
+        f"ended by the detector, not by its {BOUND:g} s bound")
+
+
+def test_a_poll_the_others_wait_for_is_asked_to_look_before_any_wait_ends():
+    seen = scenario("poll_that_the_others_wait_for")
+    assert seen["finished"] == [True] and seen["stalled"] == [False] and seen["picture"] is None, (
+        f"a poller asleep after its first look was the one to let a waiter go; the test's wait for the waiter "
+        f"gave {seen}: expected the poll asked to look again (and the waiter let go), no stall")
+    assert seen["seconds"] < BOUND, f"the waiter was let go only when a bound ran out: {seen}"
+
+
 def test_a_join_of_a_thread_that_can_never_end_ends_early():
     seen = scenario("join_a_thread_stuck_on_a_lock")
     assert seen["finished"] == [False] and seen["stalled"] == [True] and seen["ended_after"] == [True], (
