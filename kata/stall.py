@@ -93,6 +93,7 @@ def _forget_in_child() -> None:
     global _waits_lock, _watching
     _waits_lock = threading.Lock()
     _waits.clear()
+    _servers.clear()
     _watching = None
 
 
@@ -231,6 +232,28 @@ def poll_until(predicate, timeout: float, what: str, every: float = 0.001) -> bo
                 return bool(predicate())
             if asked.wait(every):
                 asked.clear()  # a request for a look (or the cut, seen above next time)
+
+
+_servers: set[int] = set()  # native ids of the threads that serve the test's clients (serving())
+
+
+@contextmanager
+def serving():
+    """Mark the calling thread, for the block's duration, as a server's accept loop (kata.httpserver).
+
+    Such a thread wakes only when a client connects (or its owner stops it), so the proof asks no
+    more of it than of a thread older than the test: that it sleeps, and does not run between the
+    two readings. A client in the tree that connects wakes it before its connect() returns; and what
+    its handler threads do is theirs, proven like any thread of the test. Its wait must be untimed.
+    """
+    tid = threading.get_native_id()
+    with _waits_lock:
+        _servers.add(tid)
+    try:
+        yield
+    finally:
+        with _waits_lock:
+            _servers.discard(tid)
 
 
 def stop_is_set(stop: str) -> None:
@@ -446,7 +469,8 @@ class Detector:
         own timed waits (by thread id) and the live child processes' sleeps (by (pid, tid)).
         """
         everyone = thread_ids() - {self._tid}
-        mine = everyone - self.before
+        with _waits_lock:
+            mine = everyone - self.before - _servers  # a server need only sleep, as older threads do
         first = {tid: _read(tid) for tid in everyone}
         polls = {tid: wait for tid, wait in _registered(mine).items() if wait.looks and not wait.cut}
         if not self._stuck(mine - polls.keys(), first, _registered(mine), polls):

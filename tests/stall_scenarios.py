@@ -17,9 +17,11 @@ import socket
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 from kata import stall, stall_picture, stall_sleep, stall_spin
+from kata.httpserver import PageServer
 from kata.probes import Rendezvous
 from kata.support.queues import asleep
 from kata.workers import Worker
@@ -278,6 +280,20 @@ def _poll_that_the_others_wait_for(seen):
     seen["stalled"] = [waiter.stalled]
 
 
+def _stall_beside_a_page_server(seen):
+    """A thread takes its own lock twice while the test's page server waits for clients: still a stall."""
+    with PageServer({"/": "<html></html>"}):
+        _lock_taken_twice(seen)
+
+
+def _a_client_of_the_page_server(seen):
+    """A thread fetches a page the server holds back for a while: it waits on a socket, never a stall."""
+    with PageServer({"/": "<html></html>"}, on_request=lambda path: time.sleep(SLOW)) as server:
+        worker = Worker(lambda: urllib.request.urlopen(server.url("/"), timeout=BOUND).read(), name="client")
+        seen["finished"] = [worker.start().finished(BOUND)]
+        seen["stalled"] = [worker.stalled]
+
+
 def _join_a_thread_stuck_on_a_lock(seen):
     """stall.join() of a thread that waits for a lock nobody will release: a stall, so the join ends early."""
     lock = threading.Lock()
@@ -490,7 +506,7 @@ SCENARIOS = {function.__name__.lstrip("_"): function for function in (
     _starved_runnable_thread, _busy_loop, _sleep_loop, _busy_loop_waited_for_twice, _sleeps_on_after_stop,
     _waits_on_stop, _sleeps_before_any_stop, _polls_a_queue, _polls_a_condition, _polls_a_held_lock,
     _join_a_thread_stuck_on_a_lock, _join_a_slow_thread, _poll_for_a_thread_that_never_moves,
-    _poll_that_the_others_wait_for,
+    _poll_that_the_others_wait_for, _stall_beside_a_page_server, _a_client_of_the_page_server,
     _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
     _waiting_on_a_socket, _join_before_draining_the_queue, _get_from_a_child_that_sent_nothing,
     _child_waits_for_a_lock_the_parent_holds, _join_process_of_a_child_stuck_on_a_lock,

@@ -143,6 +143,13 @@ def test_a_poll_the_others_wait_for_is_asked_to_look_before_any_wait_ends():
     assert seen["seconds"] < BOUND, f"the waiter was let go only when a bound ran out: {seen}"
 
 
+def test_a_page_server_waiting_for_clients_keeps_no_stall_from_being_seen():
+    seen = scenario("stall_beside_a_page_server")
+    assert seen["stalled"] == [True] and seen["seconds"] < BOUND, (
+        f"a thread re-acquiring its own Lock beside a page server that waits for clients gave {seen}: "
+        "expected the stall seen at once (the server's loop only sleeps)")
+
+
 def test_a_join_of_a_thread_that_can_never_end_ends_early():
     seen = scenario("join_a_thread_stuck_on_a_lock")
     assert seen["finished"] == [False] and seen["stalled"] == [True] and seen["ended_after"] == [True], (
@@ -204,6 +211,7 @@ def test_a_thread_that_waits_on_its_stop_is_never_a_sleep_on(name):
     "timed_wait",                   # Event.wait(timeout): its own timeout will end it
     "waiting_for_a_child_process",  # a lock only a child process will release
     "waiting_on_a_socket",          # recv(), fed by a thread that was asleep when the test began
+    "a_client_of_the_page_server",  # a page the server holds back (time.sleep in its handler)
 ])
 def test_slow_but_correct_code_is_never_a_stall(name):
     seen = scenario(name)

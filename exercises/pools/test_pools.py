@@ -18,7 +18,7 @@ from pickle import PicklingError
 
 import pytest
 
-from kata import bounds
+from kata import bounds, stall
 from kata.contexts import pretend_cpu_count, process_topic_fixture, spy_context_fixture
 from kata.httpserver import PageServer, page_html
 from kata.probes import Window
@@ -90,7 +90,7 @@ class MeetingPoint:
     def __call__(self, path):
         self.timeline.start(path)
         try:
-            self.meet.wait()
+            stall.barrier_wait(self.meet, "waits at the server for the other requests to come in at once")
         except threading.BrokenBarrierError:
             with self._lock:
                 self.missed += 1
