@@ -33,6 +33,11 @@ def page_html(title: str, words: int) -> str:
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
+    def handle(self) -> None:
+        # While this thread answers, a client of the test waiting on the other end waits for it alone.
+        with stall.served_connection(self.connection):
+            super().handle()
+
     def do_GET(self) -> None:  # noqa: N802 (the name http.server asks for)
         owner = self.server.owner
         with owner.occupancy:

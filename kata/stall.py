@@ -43,6 +43,7 @@ was to wait on (kata.stall_sleep; the test says so with ``stop_is_set``).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import signal
@@ -94,6 +95,7 @@ def _forget_in_child() -> None:
     _waits_lock = threading.Lock()
     _waits.clear()
     _servers.clear()
+    _served.clear()
     _watching = None
 
 
@@ -256,6 +258,30 @@ def serving():
             _servers.discard(tid)
 
 
+_served: set[int] = set()  # the socket inodes of the connections a server of the test is answering now
+
+
+@contextmanager
+def served_connection(connection):
+    """Mark, for the block's duration, a socket on which a handler thread of the test (the caller) answers.
+
+    A thread of the test that waits on the other end of it waits for this handler only, and the
+    handler is proven like any thread of the test (kata.stall_tree reads the waits on it).
+    """
+    try:
+        inode = os.fstat(connection.fileno()).st_ino
+    except (OSError, ValueError):
+        yield
+        return
+    with _waits_lock:
+        _served.add(inode)
+    try:
+        yield
+    finally:
+        with _waits_lock:
+            _served.discard(inode)
+
+
 def stop_is_set(stop: str) -> None:
     """The test has set the stop event the code under test knows as ``stop`` (or handed in one whose
     waits end at once): from now on, a thread of the test asleep in time.sleep() sleeps a sleep the
@@ -374,12 +400,18 @@ class Detector:
         self._cut_in_children: set[ChildWait] = set()
         self._still = None  # the others' sleep when the polls were last asked to look (_polls_looked)
         self._look = 0
+        # For the timed waits whose start /proc does not show: when each thread was last seen with its
+        # context-switch count of then, and since when, at the latest, it has not run (_since_when).
+        self._seen: dict[int, tuple[int, float]] = {}
+        self._since: dict[int, float | None] = {}
+        self._sampled: tuple[float, set[int]] | None = None
 
     def start(self) -> Detector:
         global _watching
         if threading.current_thread() is threading.main_thread():
             self._previous_handler = signal.signal(SIGNAL, self._raise_in_main)
         _watching = self
+        self._sampled = (time.monotonic(), thread_ids())  # a thread not listed here began after this
         if available():
             self._thread.start()
         return self
@@ -468,10 +500,12 @@ class Detector:
         Returns the test's thread ids, their bounded waits, the deadlines of the code under test's
         own timed waits (by thread id) and the live child processes' sleeps (by (pid, tid)).
         """
+        at = time.monotonic()
         everyone = thread_ids() - {self._tid}
         with _waits_lock:
             mine = everyone - self.before - _servers  # a server need only sleep, as older threads do
-        first = {tid: _read(tid) for tid in everyone}
+            served = set(_served)
+        first = self._since_when(at, {tid: _read(tid) for tid in everyone})
         polls = {tid: wait for tid, wait in _registered(mine).items() if wait.looks and not wait.cut}
         if not self._stuck(mine - polls.keys(), first, _registered(mine), polls):
             return None
@@ -487,9 +521,15 @@ class Detector:
         if any(sleep.reaps is not None and sleep.reaps not in children or not sleep.ends <= children.keys()
                for sleep in sleeps):
             return None  # it waits for a process outside the tree to end
+        if any(sleep.sockets for (pid, _), sleep in first_tree.items() if pid not in helpers):
+            return None  # a child on a socket: nobody here knows who answers it
+        sockets = set().union(*(sleep.sockets for sleep in sleeps if sleep.sockets))
+        peers = stall_tree.tcp_peers(sockets)
+        if not all(peer in served for peer in peers.values()):
+            return None  # a socket whose other end no server of the test is answering on
         # Looked at while they sleep (the second reading proves they slept throughout): a pipe held
         # outside the tree could be filled or drained by somebody the proof cannot see.
-        pipes = set().union(*(sleep.pipes for sleep in sleeps if sleep.pipes))
+        pipes = set().union(*(sleep.pipes for sleep in sleeps if sleep.pipes), sockets, peers.values())
         if not stall_tree.pipes_held_only_by(pipes, set(children) - self.spared_children | {os.getpid()}):
             return None
         if self._stop.wait(CONFIRM):
@@ -520,6 +560,31 @@ class Detector:
         timed |= {tid: sleep.deadline for (pid, tid), sleep in tree.items()
                   if sleep.deadline < math.inf and (pid, tid) not in in_children}
         return mine, waits, timed, tree, in_children
+
+    def _since_when(self, at: float, sample: dict[int, Sleep | None]) -> dict[int, Sleep | None]:
+        """The sample, each timed wait of unknown start given a deadline no later than its real one.
+
+        A thread whose count changed since the last sample (or that was not there) has run since
+        then: its wait began after that sample, so it ends no sooner than that plus its length.
+        """
+        sampled, listed = self._sampled if self._sampled is not None else (None, set())
+        for tid, sleep in sample.items():
+            if sleep is None:
+                continue
+            seen = self._seen.get(tid)
+            if seen is None:
+                self._since[tid] = sampled if tid not in listed else None
+            elif seen[0] != sleep.switches:
+                self._since[tid] = seen[1]
+            self._seen[tid] = (sleep.switches, at)
+        self._sampled = (at, set(sample))
+        bounded = {}
+        for tid, sleep in sample.items():
+            since = self._since.get(tid)
+            if sleep is not None and sleep.timeout is not None and sleep.deadline is None and since is not None:
+                sleep = dataclasses.replace(sleep, deadline=since + sleep.timeout)
+            bounded[tid] = sleep
+        return bounded
 
     def _polls_looked(self, polls, others, tree) -> bool:
         """Whether every poll has looked, and found nothing, since the others were last seen asleep as now.

@@ -294,6 +294,31 @@ def _a_client_of_the_page_server(seen):
         seen["stalled"] = [worker.stalled]
 
 
+def _client_of_a_held_request(seen, client_timeout):
+    """A client fetches a page whose handler waits at a kata rendezvous no second request will reach."""
+    meeting = threading.Barrier(2, timeout=BOUND)
+
+    def hold(path):
+        try:
+            stall.barrier_wait(meeting, "waits at the server for a second request")
+        except threading.BrokenBarrierError:
+            pass  # ended early, or by its bound: the page goes out either way
+
+    with PageServer({"/": "<html></html>"}, on_request=hold) as server:
+        worker = Worker(lambda: urllib.request.urlopen(server.url("/"), timeout=client_timeout).read(),
+                        name="client")
+        seen["finished"] = [worker.start().finished(3 * BOUND)]
+        seen["stalled"] = [worker.stalled]
+
+
+def _a_client_waiting_on_a_held_request(seen):
+    _client_of_a_held_request(seen, client_timeout=2 * BOUND)
+
+
+def _a_client_that_gives_up_before_the_held_request(seen):
+    _client_of_a_held_request(seen, client_timeout=SLOW)
+
+
 def _join_a_thread_stuck_on_a_lock(seen):
     """stall.join() of a thread that waits for a lock nobody will release: a stall, so the join ends early."""
     lock = threading.Lock()
@@ -507,6 +532,7 @@ SCENARIOS = {function.__name__.lstrip("_"): function for function in (
     _waits_on_stop, _sleeps_before_any_stop, _polls_a_queue, _polls_a_condition, _polls_a_held_lock,
     _join_a_thread_stuck_on_a_lock, _join_a_slow_thread, _poll_for_a_thread_that_never_moves,
     _poll_that_the_others_wait_for, _stall_beside_a_page_server, _a_client_of_the_page_server,
+    _a_client_waiting_on_a_held_request, _a_client_that_gives_up_before_the_held_request,
     _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
     _waiting_on_a_socket, _join_before_draining_the_queue, _get_from_a_child_that_sent_nothing,
     _child_waits_for_a_lock_the_parent_holds, _join_process_of_a_child_stuck_on_a_lock,

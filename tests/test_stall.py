@@ -150,6 +150,20 @@ def test_a_page_server_waiting_for_clients_keeps_no_stall_from_being_seen():
         "expected the stall seen at once (the server's loop only sleeps)")
 
 
+def test_a_client_whose_request_the_server_holds_at_a_kata_wait_ends_it_early():
+    seen = scenario("a_client_waiting_on_a_held_request")
+    assert seen["skipped"] == ["waits at the server for a second request"] and seen["seconds"] < BOUND, (
+        f"a client waited (with a {2 * BOUND:g} s timeout) on a page whose handler waits at a rendezvous "
+        f"nobody else will reach; saw {seen}: expected the rendezvous ended by the detector, not its bound")
+
+
+def test_a_client_timeout_that_comes_before_the_server_s_bound_runs_out_on_its_own():
+    seen = scenario("a_client_that_gives_up_before_the_held_request")
+    assert seen["finished"] == [True] and seen["skipped"] == [] and seen["seconds"] < BOUND, (
+        f"a client waited, with a {SLOW:g} s timeout, on a page held at a rendezvous with a {BOUND:g} s bound; "
+        f"saw {seen}: expected the client's own timeout to end it first, and no kata wait ended early")
+
+
 def test_a_join_of_a_thread_that_can_never_end_ends_early():
     seen = scenario("join_a_thread_stuck_on_a_lock")
     assert seen["finished"] == [False] and seen["stalled"] == [True] and seen["ended_after"] == [True], (
