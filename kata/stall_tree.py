@@ -219,6 +219,8 @@ def _socket_inode(link: str) -> int | None:
 def tcp_peers(inodes) -> dict[int, int | None]:
     """For each socket inode of this process, the inode of the other end of its TCP connection, if it is
     a connection on this machine (/proc/self/net/tcp and tcp6 list both ends); else None."""
+    if not inodes:
+        return {}
     rows = {}
     for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
         try:
