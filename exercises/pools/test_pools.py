@@ -101,6 +101,12 @@ class MeetingPoint:
                 pass
         self.timeline.end(path)
 
+    def close(self):
+        """After the call: a request that comes now (a task let run by the release) must not wait here."""
+        self.meet.abort()
+        if self.over is not None:
+            self.over.abort()
+
 
 def crawl_site(pools, site, tmp_path, paths, recorder=None, **options):
     """crawl() the paths on a spied thread pool; return the urls and the lines written."""
@@ -112,6 +118,8 @@ def crawl_site(pools, site, tmp_path, paths, recorder=None, **options):
                     what="crawl()", **options)
     finally:
         recorder.release()  # a stuck crawl must not leave pool threads waiting forever
+        if isinstance(site.on_request, MeetingPoint):
+            site.on_request.close()
     check_shut_down_and_waited(recorder)
     return urls, read_lines(results)
 
