@@ -13,7 +13,7 @@ import threading
 import time
 from contextlib import contextmanager
 
-from kata import bounds, caller
+from kata import bounds, caller, stall
 from kata.frames import frame_of, other_threads_frames
 
 _JOIN = threading.Thread.join.__code__
@@ -110,10 +110,13 @@ class JoinGate:
         """Tell the workers the call is over; wait until ``workers`` of them have come and left; True if so.
 
         (A worker that had not even reached hold() when the call returned counts as outliving it.)
+        A kata wait: when nobody can move, no worker is left to come (the call's threads never
+        reached hold(), or ended without it), and the wait ends at once.
         """
         self._returned.set()
         with self._cond:
-            return self._cond.wait_for(lambda: self.entered >= workers and self._held == 0, timeout)
+            return stall.wait_for(self._cond, lambda: self.entered >= workers and self._held == 0, timeout,
+                                  f"waits for {workers} held worker(s) to come and leave")
 
     @contextmanager
     def watching(self, workers):

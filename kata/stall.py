@@ -30,6 +30,11 @@ Without the proof (not Linux, an unknown architecture, /proc unreadable) the
 detector stays idle and the bounds work as they always did. Frames are only
 read to describe a stall, never to decide one.
 
+A kata wait that polls (poll_until: it looks at another thread's stack, which
+nobody announces) keeps waking, so the proof leaves its thread out and asks it
+to look once the others are proven asleep; only a look that finds nothing,
+while none of the others has run since, lets the stall include it.
+
 Code that keeps moving is no stall; kata.stall_spin proves that a thread
 spins (by its CPU time and wake-ups, while the main thread's kata wait hears
 nothing) and the detector then ends that wait the same way. So it does for a
@@ -38,6 +43,7 @@ was to wait on (kata.stall_sleep; the test says so with ``stop_is_set``).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 import signal
@@ -73,6 +79,9 @@ class BoundedWait:
     wake: object  # called (from the detector's thread) to end the wait early
     cut: bool = False  # ended by the detector: nobody could have ended it before its bound
     spun: bool = False  # ended by the detector because a thread of the test spins (kata.stall_spin)
+    looks: bool = False  # a poll (poll_until): its thread wakes on its own to look at what the others do
+    look_asked: int = 0  # the detector's latest request for a look (a number it counts up)
+    looked: int = 0  # the latest request a look, begun after it, answered with "nothing yet"
 
 
 _waits: dict[int, BoundedWait] = {}  # native thread id -> its wait in progress
@@ -85,6 +94,8 @@ def _forget_in_child() -> None:
     global _waits_lock, _watching
     _waits_lock = threading.Lock()
     _waits.clear()
+    _servers.clear()
+    _served.clear()
     _watching = None
 
 
@@ -200,6 +211,75 @@ def join_process(process, timeout: float, what: str) -> bool:
     if done:
         process.join(timeout)
     return done and process.exitcode is not None
+
+
+def poll_until(predicate, timeout: float, what: str, every: float = 0.001) -> bool:
+    """Look at ``predicate()`` every ``every`` seconds until it holds (True) or ``timeout`` runs out.
+
+    For what nobody announces (where another thread's stack is, whether it sleeps): a kata wait
+    that the detector can end early. ``predicate`` must only read what the test's other threads
+    do. The poll keeps waking, so the proof leaves it out and asks it instead: once everyone else
+    is proven asleep, it asks for a look; a look begun after the request that finds nothing, while
+    nobody else has moved since, proves that nothing the poll waits for can ever happen.
+    """
+    asked = threading.Event()
+    with bounded(timeout, what, asked.set) as wait:
+        wait.looks = True
+        while True:
+            request = wait.look_asked  # read before the look: the look then began after the request
+            if predicate():
+                return True
+            wait.looked = request
+            if wait.cut or time.monotonic() >= wait.deadline:
+                return bool(predicate())
+            if asked.wait(every):
+                asked.clear()  # a request for a look (or the cut, seen above next time)
+
+
+_servers: set[int] = set()  # native ids of the threads that serve the test's clients (serving())
+
+
+@contextmanager
+def serving():
+    """Mark the calling thread, for the block's duration, as a server's accept loop (kata.httpserver).
+
+    Such a thread wakes only when a client connects (or its owner stops it), so the proof asks no
+    more of it than of a thread older than the test: that it sleeps, and does not run between the
+    two readings. A client in the tree that connects wakes it before its connect() returns; and what
+    its handler threads do is theirs, proven like any thread of the test. Its wait must be untimed.
+    """
+    tid = threading.get_native_id()
+    with _waits_lock:
+        _servers.add(tid)
+    try:
+        yield
+    finally:
+        with _waits_lock:
+            _servers.discard(tid)
+
+
+_served: set[int] = set()  # the socket inodes of the connections a server of the test is answering now
+
+
+@contextmanager
+def served_connection(connection):
+    """Mark, for the block's duration, a socket on which a handler thread of the test (the caller) answers.
+
+    A thread of the test that waits on the other end of it waits for this handler only, and the
+    handler is proven like any thread of the test (kata.stall_tree reads the waits on it).
+    """
+    try:
+        inode = os.fstat(connection.fileno()).st_ino
+    except (OSError, ValueError):
+        yield
+        return
+    with _waits_lock:
+        _served.add(inode)
+    try:
+        yield
+    finally:
+        with _waits_lock:
+            _served.discard(inode)
 
 
 def stop_is_set(stop: str) -> None:
@@ -318,12 +398,20 @@ class Detector:
         self._tid: int | None = None
         self._previous_handler = None
         self._cut_in_children: set[ChildWait] = set()
+        self._still = None  # the others' sleep when the polls were last asked to look (_polls_looked)
+        self._look = 0
+        # For the timed waits whose start /proc does not show: when each thread was last seen with its
+        # context-switch count of then, and since when, at the latest, it has not run (_since_when).
+        self._seen: dict[int, tuple[int, float]] = {}
+        self._since: dict[int, float | None] = {}
+        self._sampled: tuple[float, set[int]] | None = None
 
     def start(self) -> Detector:
         global _watching
         if threading.current_thread() is threading.main_thread():
             self._previous_handler = signal.signal(SIGNAL, self._raise_in_main)
         _watching = self
+        self._sampled = (time.monotonic(), thread_ids())  # a thread not listed here began after this
         if available():
             self._thread.start()
         return self
@@ -412,10 +500,14 @@ class Detector:
         Returns the test's thread ids, their bounded waits, the deadlines of the code under test's
         own timed waits (by thread id) and the live child processes' sleeps (by (pid, tid)).
         """
+        at = time.monotonic()
         everyone = thread_ids() - {self._tid}
-        mine = everyone - self.before
-        first = {tid: _read(tid) for tid in everyone}
-        if not self._stuck(mine, first, _registered(mine)):
+        with _waits_lock:
+            mine = everyone - self.before - _servers  # a server need only sleep, as older threads do
+            served = set(_served)
+        first = self._since_when(at, {tid: _read(tid) for tid in everyone})
+        polls = {tid: wait for tid, wait in _registered(mine).items() if wait.looks and not wait.cut}
+        if not self._stuck(mine - polls.keys(), first, _registered(mine), polls):
             return None
         children = stall_tree.descendants()
         # They must sleep; what in does not matter (the test's own, and those of a program it runs).
@@ -424,13 +516,20 @@ class Detector:
         if first_tree is None or not all(
                 sleep.state == "S" if pid in helpers else _tree_stuck(sleep) for (pid, _), sleep in first_tree.items()):
             return None
-        sleeps = [first[tid] for tid in mine] + [sleep for (pid, _), sleep in first_tree.items() if pid not in helpers]
+        sleeps = [first[tid] for tid in mine - polls.keys()] + [
+            sleep for (pid, _), sleep in first_tree.items() if pid not in helpers]
         if any(sleep.reaps is not None and sleep.reaps not in children or not sleep.ends <= children.keys()
                for sleep in sleeps):
             return None  # it waits for a process outside the tree to end
+        if any(sleep.sockets for (pid, _), sleep in first_tree.items() if pid not in helpers):
+            return None  # a child on a socket: nobody here knows who answers it
+        sockets = set().union(*(sleep.sockets for sleep in sleeps if sleep.sockets))
+        peers = stall_tree.tcp_peers(sockets)
+        if not all(peer in served for peer in peers.values()):
+            return None  # a socket whose other end no server of the test is answering on
         # Looked at while they sleep (the second reading proves they slept throughout): a pipe held
         # outside the tree could be filled or drained by somebody the proof cannot see.
-        pipes = set().union(*(sleep.pipes for sleep in sleeps if sleep.pipes))
+        pipes = set().union(*(sleep.pipes for sleep in sleeps if sleep.pipes), sockets, peers.values())
         if not stall_tree.pipes_held_only_by(pipes, set(children) - self.spared_children | {os.getpid()}):
             return None
         if self._stop.wait(CONFIRM):
@@ -442,14 +541,18 @@ class Detector:
         if thread_ids() - {self._tid} != everyone or stall_tree.descendants() != children:
             return None
         second_tree = _read_tree(children)
-        pairs = [(first[tid], second[tid]) for tid in everyone]
+        if {tid: wait for tid, wait in waits.items() if wait.looks and not wait.cut} != polls:
+            return None  # a poll began or ended meanwhile: its thread moved
+        pairs = [(first[tid], second[tid]) for tid in everyone - polls.keys()]
         pairs += [(first_tree[key], second_tree.get(key)) for key in first_tree] if second_tree is not None else [
             (None, None)]
         for a, b in pairs:
             if a is None or b is None or b.state != "S" or a.switches != b.switches:
                 return None
         # Each thread slept from its first reading to its second: the first one shows the wait it is in.
-        if not self._stuck(mine, first, waits):
+        if not self._stuck(mine - polls.keys(), first, waits, polls):
+            return None
+        if polls and not self._polls_looked(polls, {tid: second[tid] for tid in mine - polls.keys()}, second_tree):
             return None
         # The code under test's own timed waits: their deadlines (monotonic) by thread.
         timed = {tid: first[tid].deadline for tid in mine if tid not in waits and first[tid].deadline < math.inf}
@@ -458,16 +561,62 @@ class Detector:
                   if sleep.deadline < math.inf and (pid, tid) not in in_children}
         return mine, waits, timed, tree, in_children
 
+    def _since_when(self, at: float, sample: dict[int, Sleep | None]) -> dict[int, Sleep | None]:
+        """The sample, each timed wait of unknown start given a deadline no later than its real one.
+
+        A thread whose count changed since the last sample (or that was not there) has run since
+        then: its wait began after that sample, so it ends no sooner than that plus its length.
+        """
+        sampled, listed = self._sampled if self._sampled is not None else (None, set())
+        for tid, sleep in sample.items():
+            if sleep is None:
+                continue
+            seen = self._seen.get(tid)
+            if seen is None:
+                self._since[tid] = sampled if tid not in listed else None
+            elif seen[0] != sleep.switches:
+                self._since[tid] = seen[1]
+            self._seen[tid] = (sleep.switches, at)
+        self._sampled = (at, set(sample))
+        bounded = {}
+        for tid, sleep in sample.items():
+            since = self._since.get(tid)
+            if sleep is not None and sleep.timeout is not None and sleep.deadline is None and since is not None:
+                sleep = dataclasses.replace(sleep, deadline=since + sleep.timeout)
+            bounded[tid] = sleep
+        return bounded
+
+    def _polls_looked(self, polls, others, tree) -> bool:
+        """Whether every poll has looked, and found nothing, since the others were last seen asleep as now.
+
+        The others' context-switch counts name the moment: unchanged, nobody of them has run since.
+        A new moment asks each poll for a look (its answer comes with a later proof).
+        """
+        still = (frozenset(polls.items()),
+                 frozenset((tid, sleep.switches) for tid, sleep in others.items()),
+                 frozenset((key, sleep.switches) for key, sleep in tree.items()))
+        if still != self._still:
+            self._still = still
+            self._look += 1
+            for wait in polls.values():
+                wait.look_asked = self._look
+                wait.wake()
+            return False
+        return all(wait.looked == self._look for wait in polls.values())
+
     @staticmethod
-    def _stuck(mine, sample, in_bounded) -> bool:
-        """Whether each of the test's threads sleeps in a wait with a known deadline, or a kata wait."""
+    def _stuck(mine, sample, in_bounded, polls=()) -> bool:
+        """Whether each of the test's threads sleeps in a wait with a known deadline, or a kata wait.
+
+        (``mine`` leaves out the threads in a poll, ``polls``: they are asked instead.)
+        """
         for tid in mine:
             now = sample.get(tid)
             if now is None or now.state != "S" or not (now.futex or now.on_the_tree):
                 return False
             if now.deadline is None and tid not in in_bounded:
                 return False
-        return bool(mine)
+        return bool(mine) or bool(polls)
 
     # -- what a proven stall does ---------------------------------------------------------------
 

@@ -13,7 +13,11 @@ asleep in a wait that only a member of the tree could end:
 - read, write or poll without a timeout on pipes that no process outside the
   tree holds (a multiprocessing Queue, a Process sentinel): nobody else can
   fill or drain them; a poll may also wait on pidfds (``os.pidfd_open``) of
-  processes in the tree, for their end.
+  processes in the tree, for their end;
+- a wait on a loopback TCP connection whose other end a server of the test
+  holds (kata.stall.served_connection): only that server's handler, a thread
+  of the test, can answer; a timed poll on one says how long it waits, and
+  kata.stall bounds from below when it began.
 
 multiprocessing's helpers (a forkserver, a resource tracker: the test's own,
 or those of a program the test runs) are children too, but wait on sockets
@@ -24,8 +28,8 @@ pipes, but they must be asleep, and must not run between the two readings: a
 helper that runs may be picking up a pipe end still in flight on a socket,
 which no /proc listing shows.
 
-Anything else keeps the proof from being made: a socket (anyone may connect or
-answer), a file, a terminal, a timed poll or select, a thread that runs or is
+Anything else keeps the proof from being made: any other socket (anyone may
+connect or answer), a file, a terminal, a timed poll or select, a thread that runs or is
 stopped, a pipe held by a process outside the tree, a /proc entry this process
 may not read. Every reading here is of one moment; kata.stall reads twice and
 proves nothing ran in between.
@@ -42,10 +46,10 @@ import psutil
 
 # System call numbers (see /proc/<pid>/task/<tid>/syscall); aarch64 has no poll, only ppoll.
 _CALLS = {
-    "x86_64": {"read": 0, "write": 1, "poll": 7, "nanosleep": 35, "wait4": 61, "futex": 202,
+    "x86_64": {"read": 0, "write": 1, "poll": 7, "nanosleep": 35, "recvfrom": 45, "wait4": 61, "futex": 202,
                "clock_nanosleep": 230, "ppoll": 271},
-    "aarch64": {"read": 63, "write": 64, "nanosleep": 101, "clock_nanosleep": 115, "wait4": 260, "futex": 98,
-                "ppoll": 73},
+    "aarch64": {"read": 63, "write": 64, "nanosleep": 101, "clock_nanosleep": 115, "recvfrom": 207, "wait4": 260,
+                "futex": 98, "ppoll": 73},
 }.get(platform.machine(), {})
 CALL = {number: name for name, number in _CALLS.items()}
 FUTEX = _CALLS.get("futex")
@@ -64,6 +68,8 @@ class Sleep:
     pipes: frozenset | None = None  # the pipes (inodes) an untimed read, write or poll waits on
     reaps: int | None = None  # the child an untimed wait4 waits for
     ends: frozenset = frozenset()  # the processes (pids) whose end an untimed poll on their pidfds waits for
+    sockets: frozenset | None = None  # the sockets (inodes) a read or poll waits on, beside its pipes
+    timeout: float | None = None  # a timed poll's length (seconds from its start, which /proc does not show)
 
     @property
     def untimed(self) -> bool:
@@ -72,7 +78,7 @@ class Sleep:
     @property
     def on_the_tree(self) -> bool:
         """In a wait that only a member of the tree could end, if its pipes and child are the tree's."""
-        return self.pipes is not None or self.reaps is not None
+        return self.pipes is not None or self.reaps is not None or self.sockets is not None
 
 
 def task(tid: int, pid: int | str = "self") -> tuple[str, int, list[str]] | None:
@@ -115,13 +121,22 @@ def read(tid: int, pid: int | str = "self") -> Sleep | None:
             return Sleep(state, switches)
         deadline = math.inf if timeout == 0 else _futex_deadline(pid, op, timeout)
         return Sleep(state, switches, futex=True, deadline=deadline)
-    if name in ("read", "write") and args:
-        return _on_pipes(state, switches, _pipes(pid, [args[0]]))
+    if name in ("read", "write", "recvfrom") and args:
+        pipes, sockets = _channels(pid, [args[0]])
+        if sockets is not None:
+            return Sleep(state, switches, deadline=math.inf, pipes=pipes, sockets=sockets)
+        return _on_pipes(state, switches, pipes if name != "recvfrom" else None)
     if name in ("poll", "ppoll") and len(args) >= 3:
         untimed = _poll_timeout_is_none(name, args[2])
+        fds = _poll_fds(pid, args[0], args[1]) or []
+        pipes, sockets = _channels(pid, fds)
+        if sockets is not None:  # a server's connection, maybe: kata.stall decides
+            timeout = None if untimed else _poll_timeout(pid, name, args[2])
+            if untimed or timeout is not None:
+                return Sleep(state, switches, deadline=math.inf if untimed else None, pipes=pipes, sockets=sockets,
+                             timeout=timeout)
         if not untimed:
             return Sleep(state, switches)
-        fds = _poll_fds(pid, args[0], args[1]) or []
         ends = {fd: _pidfd_target(pid, fd) for fd in fds}
         pipes = _pipes(pid, [fd for fd in fds if ends[fd] is None]) if None in ends.values() else frozenset()
         sleep = _on_pipes(state, switches, pipes if fds else None)
@@ -171,6 +186,63 @@ def _poll_timeout_is_none(name: str, timeout: int) -> bool:
     if name == "poll":  # an int: negative waits for ever
         return bool(timeout & 0x80000000)
     return timeout == 0  # ppoll: a NULL timespec waits for ever
+
+
+def _poll_timeout(pid, name: str, timeout: int) -> float | None:
+    """A timed poll's length in seconds (poll: milliseconds; ppoll: a relative timespec in its memory)."""
+    if name == "poll":
+        return (timeout & 0xFFFFFFFF) / 1000
+    data = _memory(pid, timeout, 16)
+    if data is None:
+        return None
+    seconds, nanoseconds = struct.unpack("qq", data)
+    return seconds + nanoseconds / 1e9
+
+
+def _channels(pid, fds) -> tuple[frozenset | None, frozenset | None]:
+    """The pipe inodes and the socket inodes behind ``fds``; (None, None) unless each is one or the other."""
+    pipes, sockets = set(), set()
+    for fd in fds:
+        link = f"/proc/{pid}/fd/{fd}"
+        inode = _pipe_inode(link)
+        if inode is not None:
+            pipes.add(inode)
+            continue
+        inode = _socket_inode(link)
+        if inode is None:
+            return None, None
+        sockets.add(inode)
+    return (frozenset(pipes) if pipes else None), (frozenset(sockets) if sockets else None)
+
+
+def _socket_inode(link: str) -> int | None:
+    try:
+        target = os.readlink(link)
+    except OSError:
+        return None
+    if not (target.startswith("socket:[") and target.endswith("]")):
+        return None
+    return int(target[8:-1])
+
+
+def tcp_peers(inodes) -> dict[int, int | None]:
+    """For each socket inode of this process, the inode of the other end of its TCP connection, if it is
+    a connection on this machine (/proc/self/net/tcp and tcp6 list both ends); else None."""
+    if not inodes:
+        return {}
+    rows = {}
+    for table in ("/proc/self/net/tcp", "/proc/self/net/tcp6"):
+        try:
+            with open(table) as file:
+                next(file, None)
+                for line in file:
+                    fields = line.split()
+                    if len(fields) >= 10 and fields[3] == "01":  # ESTABLISHED
+                        rows[int(fields[9])] = (fields[1], fields[2])
+        except (OSError, ValueError):
+            return dict.fromkeys(inodes)
+    ends = {ends: inode for inode, ends in rows.items()}
+    return {inode: ends.get(rows[inode][::-1]) if inode in rows else None for inode in inodes}
 
 
 def _poll_fds(pid, address: int, count: int) -> list[int] | None:
@@ -301,7 +373,8 @@ def pipes_held_only_by(inodes: set[int], tree: set[int]) -> bool:
         except OSError:
             return False
         for fd in fds:
-            if _pipe_inode(f"/proc/{pid}/fd/{fd}") in inodes:
+            link = f"/proc/{pid}/fd/{fd}"
+            if _pipe_inode(link) in inodes or _socket_inode(link) in inodes:
                 return False
     return True
 

@@ -17,10 +17,13 @@ import socket
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 from kata import stall, stall_picture, stall_sleep, stall_spin
+from kata.httpserver import PageServer
 from kata.probes import Rendezvous
+from kata.support.queues import asleep
 from kata.workers import Worker
 
 HERE = Path(__file__).resolve().parent
@@ -243,6 +246,79 @@ def _polls_a_held_lock(seen):
     _poll_for(seen, lambda: lock.acquire(timeout=0.001))
 
 
+def _poll_for_a_thread_that_never_moves(seen):
+    """stall.poll_until() for a thread stuck on a lock nobody will release: a stall, so the poll ends early."""
+    lock = threading.Lock()
+    lock.acquire()
+    stuck = threading.Thread(target=lock.acquire, name="stuck", daemon=True)
+    stuck.start()
+    seen["finished"] = [stall.poll_until(lambda: not stuck.is_alive(), BOUND, "looks at 'stuck'")]
+    seen["stalled"] = [stall.was_cut()]
+
+
+def _poll_that_the_others_wait_for(seen):
+    """A poll, asleep long past its first look, is the one that would end the others' waits: never a stall.
+
+    The waiter sleeps, with no timeout, until the poller sees it asleep; the main thread's kata wait for
+    the waiter has the earlier bound. Taken for asleep, the poller would let the detector end that wait.
+    """
+    go, first_look = threading.Event(), threading.Event()
+    waiter = Worker(go.wait, name="waiter")
+
+    def look():
+        first_look.set()
+        return waiter.thread.is_alive() and asleep(waiter.thread)
+
+    def poll():
+        if stall.poll_until(look, 2 * BOUND, "looks at 'waiter'", every=2 * BOUND):
+            go.set()
+
+    threading.Thread(target=poll, name="poller", daemon=True).start()
+    first_look.wait(BOUND)  # its first look is over (or under way) before the waiter starts
+    waiter.start()
+    seen["finished"] = [waiter.finished(BOUND)]
+    seen["stalled"] = [waiter.stalled]
+
+
+def _stall_beside_a_page_server(seen):
+    """A thread takes its own lock twice while the test's page server waits for clients: still a stall."""
+    with PageServer({"/": "<html></html>"}):
+        _lock_taken_twice(seen)
+
+
+def _a_client_of_the_page_server(seen):
+    """A thread fetches a page the server holds back for a while: it waits on a socket, never a stall."""
+    with PageServer({"/": "<html></html>"}, on_request=lambda path: time.sleep(SLOW)) as server:
+        worker = Worker(lambda: urllib.request.urlopen(server.url("/"), timeout=BOUND).read(), name="client")
+        seen["finished"] = [worker.start().finished(BOUND)]
+        seen["stalled"] = [worker.stalled]
+
+
+def _client_of_a_held_request(seen, client_timeout):
+    """A client fetches a page whose handler waits at a kata rendezvous no second request will reach."""
+    meeting = threading.Barrier(2, timeout=BOUND)
+
+    def hold(path):
+        try:
+            stall.barrier_wait(meeting, "waits at the server for a second request")
+        except threading.BrokenBarrierError:
+            pass  # ended early, or by its bound: the page goes out either way
+
+    with PageServer({"/": "<html></html>"}, on_request=hold) as server:
+        worker = Worker(lambda: urllib.request.urlopen(server.url("/"), timeout=client_timeout).read(),
+                        name="client")
+        seen["finished"] = [worker.start().finished(3 * BOUND)]
+        seen["stalled"] = [worker.stalled]
+
+
+def _a_client_waiting_on_a_held_request(seen):
+    _client_of_a_held_request(seen, client_timeout=2 * BOUND)
+
+
+def _a_client_that_gives_up_before_the_held_request(seen):
+    _client_of_a_held_request(seen, client_timeout=SLOW)
+
+
 def _join_a_thread_stuck_on_a_lock(seen):
     """stall.join() of a thread that waits for a lock nobody will release: a stall, so the join ends early."""
     lock = threading.Lock()
@@ -454,7 +530,9 @@ SCENARIOS = {function.__name__.lstrip("_"): function for function in (
     _two_threads_opposite_lock_order, _join_inside_the_start_loop, _lock_never_released, _lock_taken_twice,
     _starved_runnable_thread, _busy_loop, _sleep_loop, _busy_loop_waited_for_twice, _sleeps_on_after_stop,
     _waits_on_stop, _sleeps_before_any_stop, _polls_a_queue, _polls_a_condition, _polls_a_held_lock,
-    _join_a_thread_stuck_on_a_lock, _join_a_slow_thread,
+    _join_a_thread_stuck_on_a_lock, _join_a_slow_thread, _poll_for_a_thread_that_never_moves,
+    _poll_that_the_others_wait_for, _stall_beside_a_page_server, _a_client_of_the_page_server,
+    _a_client_waiting_on_a_held_request, _a_client_that_gives_up_before_the_held_request,
     _timed_wait, _timed_wait_longer_than_the_bound, _waiting_for_a_child_process,
     _waiting_on_a_socket, _join_before_draining_the_queue, _get_from_a_child_that_sent_nothing,
     _child_waits_for_a_lock_the_parent_holds, _join_process_of_a_child_stuck_on_a_lock,

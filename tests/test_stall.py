@@ -128,6 +128,42 @@ def test_a_pipe_someone_outside_the_proof_may_touch_is_never_a_stall(name):
         f"judged {seen}; expected it to finish with no stall seen")
 
 
+def test_a_poll_for_a_thread_that_can_never_move_ends_early():
+    seen = scenario("poll_for_a_thread_that_never_moves")
+    assert seen["finished"] == [False] and seen["stalled"] == [True], (
+        f"stall.poll_until() for a thread waiting on a lock nobody will release gave {seen}: expected the poll "
+        f"ended by the detector, not by its {BOUND:g} s bound")
+
+
+def test_a_poll_the_others_wait_for_is_asked_to_look_before_any_wait_ends():
+    seen = scenario("poll_that_the_others_wait_for")
+    assert seen["finished"] == [True] and seen["stalled"] == [False] and seen["picture"] is None, (
+        f"a poller asleep after its first look was the one to let a waiter go; the test's wait for the waiter "
+        f"gave {seen}: expected the poll asked to look again (and the waiter let go), no stall")
+    assert seen["seconds"] < BOUND, f"the waiter was let go only when a bound ran out: {seen}"
+
+
+def test_a_page_server_waiting_for_clients_keeps_no_stall_from_being_seen():
+    seen = scenario("stall_beside_a_page_server")
+    assert seen["stalled"] == [True] and seen["seconds"] < BOUND, (
+        f"a thread re-acquiring its own Lock beside a page server that waits for clients gave {seen}: "
+        "expected the stall seen at once (the server's loop only sleeps)")
+
+
+def test_a_client_whose_request_the_server_holds_at_a_kata_wait_ends_it_early():
+    seen = scenario("a_client_waiting_on_a_held_request")
+    assert seen["skipped"] == ["waits at the server for a second request"] and seen["seconds"] < BOUND, (
+        f"a client waited (with a {2 * BOUND:g} s timeout) on a page whose handler waits at a rendezvous "
+        f"nobody else will reach; saw {seen}: expected the rendezvous ended by the detector, not its bound")
+
+
+def test_a_client_timeout_that_comes_before_the_server_s_bound_runs_out_on_its_own():
+    seen = scenario("a_client_that_gives_up_before_the_held_request")
+    assert seen["finished"] == [True] and seen["skipped"] == [] and seen["seconds"] < BOUND, (
+        f"a client waited, with a {SLOW:g} s timeout, on a page held at a rendezvous with a {BOUND:g} s bound; "
+        f"saw {seen}: expected the client's own timeout to end it first, and no kata wait ended early")
+
+
 def test_a_join_of_a_thread_that_can_never_end_ends_early():
     seen = scenario("join_a_thread_stuck_on_a_lock")
     assert seen["finished"] == [False] and seen["stalled"] == [True] and seen["ended_after"] == [True], (
@@ -189,6 +225,7 @@ def test_a_thread_that_waits_on_its_stop_is_never_a_sleep_on(name):
     "timed_wait",                   # Event.wait(timeout): its own timeout will end it
     "waiting_for_a_child_process",  # a lock only a child process will release
     "waiting_on_a_socket",          # recv(), fed by a thread that was asleep when the test began
+    "a_client_of_the_page_server",  # a page the server holds back (time.sleep in its handler)
 ])
 def test_slow_but_correct_code_is_never_a_stall(name):
     seen = scenario(name)

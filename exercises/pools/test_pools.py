@@ -18,7 +18,7 @@ from pickle import PicklingError
 
 import pytest
 
-from kata import bounds
+from kata import bounds, stall
 from kata.contexts import pretend_cpu_count, process_topic_fixture, spy_context_fixture
 from kata.httpserver import PageServer, page_html
 from kata.probes import Window
@@ -90,7 +90,7 @@ class MeetingPoint:
     def __call__(self, path):
         self.timeline.start(path)
         try:
-            self.meet.wait()
+            stall.barrier_wait(self.meet, "waits at the server for the other requests to come in at once")
         except threading.BrokenBarrierError:
             with self._lock:
                 self.missed += 1
@@ -100,6 +100,12 @@ class MeetingPoint:
             except threading.BrokenBarrierError:
                 pass
         self.timeline.end(path)
+
+    def close(self):
+        """After the call: a request that comes now (a task let run by the release) must not wait here."""
+        self.meet.abort()
+        if self.over is not None:
+            self.over.abort()
 
 
 def crawl_site(pools, site, tmp_path, paths, recorder=None, **options):
@@ -112,6 +118,8 @@ def crawl_site(pools, site, tmp_path, paths, recorder=None, **options):
                     what="crawl()", **options)
     finally:
         recorder.release()  # a stuck crawl must not leave pool threads waiting forever
+        if isinstance(site.on_request, MeetingPoint):
+            site.on_request.close()
     check_shut_down_and_waited(recorder)
     return urls, read_lines(results)
 

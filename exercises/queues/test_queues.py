@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from kata import bounds
+from kata import bounds, stall
 from kata.expect import raises
 from kata.frames import frame_of
 from kata.probes_join import JoinGate
@@ -603,8 +603,12 @@ def test_a_get_woken_after_another_thread_took_the_item_waits_again(queues):
     if stolen is None:
         assert getter.finished() and getter.outcome() == "first", "get() woken by put('first') did not return it"
         return
-    wait_until(lambda: not getter.thread.is_alive()
-               or (parked(getter.thread) and frame_of(getter.thread.ident) is not first_wait))
+    moved = wait_until(lambda: not getter.thread.is_alive()
+                       or (parked(getter.thread) and frame_of(getter.thread.ident) is not first_wait))
+    if not moved and stall.was_cut() and frame_of(getter.thread.ident) is first_wait:
+        pytest.fail("put('first') never woke the get() asleep in wait() on the empty Queue (nobody in the test "
+                    "could move): notify missing? put() must notify the Condition that get() waits on",
+                    pytrace=False)
     if not getter.thread.is_alive():
         try:
             got = getter.outcome()

@@ -14,9 +14,8 @@ from __future__ import annotations
 import collections
 import queue
 import threading
-import time
 
-from kata import bounds
+from kata import bounds, stall
 from kata.frames import frame_of
 from kata.workers import Worker
 
@@ -45,12 +44,12 @@ def asleep(thread: threading.Thread) -> bool:
 
 
 def wait_until(predicate, timeout: float = bounds.HANG) -> bool:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() >= deadline:
-            return predicate()
-        time.sleep(POLL)
-    return True
+    """Look at predicate() every POLL seconds until it holds (True) or timeout runs out (False).
+
+    A kata wait: when nobody else in the test can move, what it looks for can never come, and it
+    ends at once (kata.stall.poll_until).
+    """
+    return stall.poll_until(predicate, timeout, "looks at another thread's stack until it gets somewhere", POLL)
 
 
 class Triggered:
