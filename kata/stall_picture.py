@@ -149,7 +149,8 @@ def waiters(tids, tree: Path, timed=None) -> list[Waiter]:
         frame = frames.get(thread.ident)
         doing, joins = what_it_waits_in(frame, bounded.get(tid), tree)
         if tid in timed:
-            doing = doing.replace("with no timeout", f"with a timeout ({timed[tid] - time.monotonic():.1f} s left)")
+            left = timed[tid] - time.monotonic()
+            doing = doing.replace("with no timeout", f"with a timeout (at least {left:.1f} s left)")
         wants, holds = locks_around(frame, tree) if "for a lock" in doing else (None, set())
         where = student_line(frame, tree)
         if not where and bounded.get(tid) is None and thread.name in reported:
