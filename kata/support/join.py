@@ -18,7 +18,7 @@ import os
 import threading
 from pathlib import Path
 
-from kata import bounds, stall_child
+from kata import bounds, stall, stall_child
 from kata.support import processes
 from kata.timeline import Timeline
 
@@ -130,8 +130,6 @@ def open_gates_on_join(ctx, gates: dict) -> None:
 
 def join_all(ctx, bound: float) -> None:
     """Wait, with a kata wait, for every child ``ctx`` built to end (the test's own cleanup)."""
-    from kata import stall
-
     for process in ctx.built:
         stall.join_process(process, bound, f"waits for the child {process.name!r} to end")
 
