@@ -19,7 +19,7 @@ from kata.sandbox import containment
 TOPIC = "locks"  # the topic of the in-process controls
 # The attacks on the judge's harness are the same whatever the topic; they run against every topic whose
 # tests trust something new from the sandbox (a returned Thread, a caller's identity, a frozen clock).
-SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks", "processes")
+SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks", "processes", "join")
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
 
 FORGE_LOG = '''
@@ -210,6 +210,28 @@ for _cls in {type(o) for o in _gc.get_objects() if type(o).__name__ == "SandboxB
     _cls.shared_globals = lambda self, topic: "none at all"
 ''', ["test_the_result_is_computed_in_a_child_and_sent_back",
       "test_a_running_process_has_a_pid_and_after_join_an_exit_code"], "processes"),
+    "the children the test's context built and joined answered with a string": ('''
+import kata.support.join as _support
+_support.spy_record = lambda ctx: "every child joined"
+''', ["test_processes_started_together_overlap", "test_each_label_runs_in_a_child_process_with_the_common_args",
+      "test_run_processes_returns_after_every_child_has_finished"], "join"),
+    "the children the test's context built and joined answered as tuples": ('''
+import kata.support.join as _support
+_record = _support.spy_record
+_support.spy_record = lambda ctx: {key: tuple(labels) for key, labels in _record(ctx).items()}
+''', ["test_processes_started_together_overlap", "test_each_label_runs_in_a_child_process_with_the_common_args",
+      "test_run_processes_returns_after_every_child_has_finished"], "join"),
+    "the children's notes say they met with 'yes'": ('''
+import json as _json, pathlib as _pathlib
+_run_processes = run_processes
+def run_processes(work, labels, mp_context, common_args=()):
+    codes = _run_processes(work, labels, mp_context, common_args)
+    for _path in _pathlib.Path(str(common_args[-1])).glob("*.json"):
+        _note = _json.loads(_path.read_text())
+        if "met" in _note:
+            _path.write_text(_json.dumps(dict(_note, met="yes")))
+    return codes
+''', ["test_processes_started_together_overlap"], "join"),
 }
 
 
@@ -224,22 +246,46 @@ def attacked_tree(root, name: str, base, code: str, topic: str = TOPIC):
     return module.parent.parent
 
 
+def _wanted(items) -> set:
+    """The runs the selected tests of this file ask about: ("sandbox", topic, attack), ("alone", attack)
+    or ("forged", forgery), so that ``-k join`` runs only what the join tests need."""
+    wanted = set()
+    for item in items:
+        if "attack_runs" not in getattr(item, "fixturenames", ()):
+            continue
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        if "forgery" in params:
+            wanted.add(("forged", params["forgery"]))
+        elif "topic" in params:
+            wanted.add(("sandbox", params["topic"], params["attack"]))
+        elif "attack" in params:
+            wanted.add(("alone", params["attack"]))
+    return wanted
+
+
 @pytest.fixture(scope="module")
-def attack_runs(tmp_path_factory):
+def attack_runs(tmp_path_factory, request):
+    wanted = _wanted(request.session.items)
     root = tmp_path_factory.mktemp("attacks")
     pool = ThreadPoolExecutor(max_workers=2 * (os.cpu_count() or 2), thread_name_prefix="attack")
     futures = {}
     for index, (name, (code, _)) in enumerate(ATTACKS.items()):
         for topic in SANDBOXED:
+            attacked, control = ("sandbox", topic, name) in wanted, topic == TOPIC and ("alone", name) in wanted
+            if not (attacked or control):
+                continue
             stub = attacked_tree(root, f"{topic}-stub-{index}", trees.EXERCISES, code, topic)
             solution = attacked_tree(root, f"{topic}-solution-{index}", trees.SOLUTIONS, code, topic)
-            futures[("sandbox", "stub", topic, name)] = pool.submit(engine.run_topic, topic, stub,
-                                                                    extra_args=("--sandbox",))
-            futures[("sandbox", "solution", topic, name)] = pool.submit(engine.run_topic, topic, solution,
+            if attacked:
+                futures[("sandbox", "stub", topic, name)] = pool.submit(engine.run_topic, topic, stub,
                                                                         extra_args=("--sandbox",))
-            if topic == TOPIC:
+                futures[("sandbox", "solution", topic, name)] = pool.submit(engine.run_topic, topic, solution,
+                                                                            extra_args=("--sandbox",))
+            if control:
                 futures[("alone", "stub", topic, name)] = pool.submit(engine.run_topic, topic, stub)
     for index, (name, (code, *_)) in enumerate(FORGED_REPORTS.items()):
+        if ("forged", name) not in wanted:
+            continue
         topic = forged_topic(name)
         solution = attacked_tree(root, f"forged-{index}", trees.SOLUTIONS, code, topic)
         futures[("forged", name)] = pool.submit(engine.run_topic, topic, solution, extra_args=("--sandbox",))

@@ -25,6 +25,7 @@ import weakref
 
 import Pyro5.api
 import Pyro5.errors
+import Pyro5.socketutil
 
 from kata import caller
 from kata.sandbox import wire
@@ -84,6 +85,21 @@ class Registry:
             kept = {t: o for t, o in self._objects.items() if t in self.pinned}
             self._objects = kept
             self._tokens = {id(o): t for t, o in kept.items()}
+
+
+_HOME_PID = os.getpid()  # a child forked from here shares this process's sockets, under another pid
+_close_connection = Pyro5.socketutil.SocketConnection.close
+
+
+def _close_in_its_own_process(connection) -> None:
+    # A child forked from here clears the other threads' state as it starts, dropping the proxies and
+    # connections they kept, and closing one shuts its socket down for every process that shares it: the
+    # parent's next call on it would fail with a broken pipe. In a forked child closing leaves them alone.
+    if os.getpid() == _HOME_PID:
+        _close_connection(connection)
+
+
+Pyro5.socketutil.SocketConnection.close = _close_in_its_own_process
 
 
 class Peer:

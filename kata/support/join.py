@@ -5,6 +5,11 @@ the work children run lives here at module level. Children report through
 small JSON files in a folder the test owns, and stamp their start and end with
 a shared logical clock (a ``multiprocessing.Value``), so the test can draw
 who ran when without a stopwatch.
+
+Under --sandbox a test takes the children's work and the context's records
+from the sandbox's own import of this module (kata.boundary.support), where
+the code under test builds and joins its children; what the judge reads back
+(the notes, the context's record) it takes only when well formed.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import os
 import threading
 from pathlib import Path
 
-from kata import bounds, stall_child
+from kata import bounds, stall, stall_child
 from kata.support import processes
 from kata.timeline import Timeline
 
@@ -68,7 +73,65 @@ def release(process, gate) -> None:
 
 
 def read_notes(folder) -> dict[str, dict]:
-    return {path.stem: json.loads(path.read_text(encoding="utf-8")) for path in Path(folder).glob("*.json")}
+    """The children's notes by label; a note that is not a JSON object is no note (that child never reported)."""
+    notes = {}
+    for path in Path(folder).glob("*.json"):
+        try:
+            note = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if type(note) is dict:
+            notes[path.stem] = note
+    return notes
+
+
+def met(note: dict) -> bool:
+    """Whether a child noted that it met the others at the barrier (True, and nothing else, says so)."""
+    return note.get("met") is True
+
+
+# -- what the test's context saw, as plain data -------------------------------------
+
+def _label(args: tuple) -> str:
+    """A child's label, the first argument it was built with, as a string for a message."""
+    label = args[0] if args else None
+    return label if type(label) is str else repr(label)
+
+
+def spy_record(ctx) -> dict:
+    """What the SpyContext ``ctx`` saw, by label: the children it built, joined, and built but never joined.
+
+    Read where ``ctx`` lives (kata.boundary.support), so only strings cross.
+    """
+    joined = [process for process, _ in ctx.joins]
+    return {"built": [_label(ctx.args_of(process)) for process in ctx.built],
+            "joined": [_label(ctx.args_of(process)) for process in joined],
+            "unjoined": [_label(ctx.args_of(process)) for process in ctx.built
+                         if not any(seen is process for seen in joined)]}
+
+
+RECORD_KEYS = ("built", "joined", "unjoined")
+
+
+def checked_record(record) -> dict[str, list[str]]:
+    """``record`` from spy_record(), if it is one: a dict of exactly those keys, each a list of strings."""
+    if type(record) is not dict or sorted(record) != sorted(RECORD_KEYS) or any(
+            type(labels) is not list or any(type(label) is not str for label in labels)
+            for labels in record.values()):
+        raise ValueError(f"the test's context did not say which children it built and joined "
+                         f"(it answered {type(record).__name__})")
+    return record
+
+
+def open_gates_on_join(ctx, gates: dict) -> None:
+    """Open the gate of a child's label as soon as the code under test calls join() on that child."""
+    ctx.join_hooks.append(lambda process, timeout: gates[ctx.args_of(process)[0]].set())
+
+
+def join_all(ctx, bound: float) -> None:
+    """Wait, with a kata wait, for every child ``ctx`` built to end (the test's own cleanup)."""
+    for process in ctx.built:
+        stall.join_process(process, bound, f"waits for the child {process.name!r} to end")
 
 
 def timeline_of(notes: dict[str, dict]) -> Timeline:
@@ -131,44 +194,6 @@ class WatchedWorker:
         shown = [("join()" if arg is None else f"join({arg!r})") if call == "join" else "is_alive()"
                  for call, arg in self.calls]
         return ", ".join(shown) or "nothing"
-
-
-# -- workers that finish only once somebody joins them ------------------------------
-
-class JoinGate:
-    """Holds each worker thread until somebody calls join() on it; notes whom join() was called on.
-
-    Installed for one test (threading.Thread.join is wrapped through
-    ``monkeypatch``), so whether a worker had finished when the call under
-    test returned never depends on how fast it ran: a worker nobody joined is
-    still held then, every run. ``release()`` lets every held worker go.
-    """
-
-    def __init__(self, monkeypatch) -> None:
-        self.joined: set[threading.Thread] = set()
-        self._changed = threading.Condition()
-        self._released = False
-        original = threading.Thread.join
-        gate = self
-
-        def join(thread, timeout=None):
-            with gate._changed:
-                gate.joined.add(thread)
-                gate._changed.notify_all()
-            return original(thread, timeout)
-
-        monkeypatch.setattr(threading.Thread, "join", join)
-
-    def hold(self) -> None:
-        """In a worker: wait until this thread has been joined, or the test releases everybody."""
-        me = threading.current_thread()
-        with self._changed:
-            self._changed.wait_for(lambda: me in self.joined or self._released, timeout=bounds.HELD)
-
-    def release(self) -> None:
-        with self._changed:
-            self._released = True
-            self._changed.notify_all()
 
 
 def note_when_released(label, gates, folder) -> None:
