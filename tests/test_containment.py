@@ -23,7 +23,7 @@ import psutil
 import pytest
 import xmlschema
 
-from kata import containment, registry, trees
+from kata import containment, trees
 
 pytestmark = pytest.mark.timeout(900)
 
