@@ -204,25 +204,15 @@ def _channels(pid, fds) -> tuple[frozenset | None, frozenset | None]:
     pipes, sockets = set(), set()
     for fd in fds:
         link = f"/proc/{pid}/fd/{fd}"
-        inode = _pipe_inode(link)
+        inode = _inode(link, "pipe")
         if inode is not None:
             pipes.add(inode)
             continue
-        inode = _socket_inode(link)
+        inode = _inode(link, "socket")
         if inode is None:
             return None, None
         sockets.add(inode)
     return (frozenset(pipes) if pipes else None), (frozenset(sockets) if sockets else None)
-
-
-def _socket_inode(link: str) -> int | None:
-    try:
-        target = os.readlink(link)
-    except OSError:
-        return None
-    if not (target.startswith("socket:[") and target.endswith("]")):
-        return None
-    return int(target[8:-1])
 
 
 def tcp_peers(inodes) -> dict[int, int | None]:
@@ -260,7 +250,7 @@ def _pipes(pid, fds) -> frozenset | None:
         return None
     inodes = set()
     for fd in fds:
-        inode = _pipe_inode(f"/proc/{pid}/fd/{fd}")
+        inode = _inode(f"/proc/{pid}/fd/{fd}", "pipe")
         if inode is None:
             return None
         inodes.add(inode)
@@ -282,14 +272,16 @@ def _pidfd_target(pid, fd: int) -> int | None:
     return None
 
 
-def _pipe_inode(link: str) -> int | None:
+def _inode(link: str, kind: str) -> int | None:
+    """The inode of the ``kind`` ("pipe" or "socket") a /proc fd link names; None if it names anything else."""
     try:
         target = os.readlink(link)
     except OSError:
         return None
-    if not (target.startswith("pipe:[") and target.endswith("]")):
+    opening = f"{kind}:["
+    if not (target.startswith(opening) and target.endswith("]")):
         return None
-    return int(target[6:-1])
+    return int(target[len(opening):-1])
 
 
 def descendants() -> dict[int, list[int]] | None:
@@ -374,7 +366,7 @@ def pipes_held_only_by(inodes: set[int], tree: set[int]) -> bool:
             return False
         for fd in fds:
             link = f"/proc/{pid}/fd/{fd}"
-            if _pipe_inode(link) in inodes or _socket_inode(link) in inodes:
+            if _inode(link, "pipe") in inodes or _inode(link, "socket") in inodes:
                 return False
     return True
 
