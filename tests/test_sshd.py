@@ -117,6 +117,14 @@ def test_kata_sshd_prints_how_to_connect_and_stops_on_sigterm(tmp_path):
         process.stdout.close()
 
 
+def run_check(script: str, tmp_path, module: str) -> subprocess.CompletedProcess:
+    """Run a check of one of the SSH proofs in a fresh process (no other test's threads in it)."""
+    run = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True, text=True,
+                         timeout=6 * bounds.HANG)
+    assert run.returncode == 0, f"the check of {module} failed:\n{run.stderr}"
+    return run
+
+
 # What a fresh process (no other test's threads in it) tells of its clients: kata.ssh_unclosed.
 UNCLOSED_CHECK = r"""
 import _thread, sys, threading
@@ -153,9 +161,7 @@ with sshd.ssh_server(sys.argv[1]) as server:
 
 
 def test_a_client_nobody_can_close_is_told_apart_from_one_being_closed(tmp_path):
-    run = subprocess.run([sys.executable, "-c", UNCLOSED_CHECK, str(tmp_path)], capture_output=True, text=True,
-                         timeout=6 * bounds.HANG)
-    assert run.returncode == 0, f"the check of kata.ssh_unclosed failed:\n{run.stderr}"
+    run = run_check(UNCLOSED_CHECK, tmp_path, "kata.ssh_unclosed")
     assert run.stdout.splitlines() == [
         "left open: 1", "a thread threading does not list may close it: 0", "once that thread ended: 1",
         "a thread may close it: 0", "closed by that thread: []", "closed at once: 0 []"], (
@@ -204,9 +210,7 @@ with sshd.ssh_server(sys.argv[1]) as server:
 
 
 def test_a_call_is_proven_held_only_when_no_reader_is_left_and_the_server_waits_on_it(tmp_path):
-    run = subprocess.run([sys.executable, "-c", STUCK_CHECK, str(tmp_path)], capture_output=True, text=True,
-                         timeout=6 * bounds.HANG)
-    assert run.returncode == 0, f"the check of kata.ssh_stuck failed:\n{run.stderr}"
+    run = run_check(STUCK_CHECK, tmp_path, "kata.ssh_stuck")
     assert run.stdout.splitlines() == [
         "a reader is never held: True 5000000", "a timed wait is no proof: True False",
         "exit status first: True False", "a command asleep past the bound: True False",
@@ -274,9 +278,7 @@ with sshd.ssh_servers(sys.argv[1], 3) as servers:
 
 
 def test_no_command_can_come_only_when_every_client_thread_waits_past_the_hold(tmp_path):
-    run = subprocess.run([sys.executable, "-c", IDLE_CHECK, str(tmp_path)], capture_output=True, text=True,
-                         timeout=6 * bounds.HANG)
-    assert run.returncode == 0, f"the check of kata.ssh_idle failed:\n{run.stderr}"
+    run = run_check(IDLE_CHECK, tmp_path, "kata.ssh_idle")
     assert run.stdout.splitlines() == [
         "a connection with no command is no proof: True", "a thread in time.sleep is no proof: True",
         "a wait that times out first is no proof: True", "two readers at the gate, nobody else: True",
