@@ -323,6 +323,11 @@ def _registered(tids) -> dict[int, BoundedWait]:
         return {tid: _waits[tid] for tid in tids if tid in _waits}
 
 
+def _polls(waits: dict[int, BoundedWait]) -> dict[int, BoundedWait]:
+    """The polls (poll_until) among ``waits`` that still look: the proof asks them instead of reading them."""
+    return {tid: wait for tid, wait in waits.items() if wait.looks and not wait.cut}
+
+
 def thread_ids() -> set[int]:
     """The native ids of this process's threads, as /proc lists them (empty without /proc)."""
     try:
@@ -506,8 +511,9 @@ class Detector:
             mine = everyone - self.before - _servers  # a server need only sleep, as older threads do
             served = set(_served)
         first = self._since_when(at, {tid: _read(tid) for tid in everyone})
-        polls = {tid: wait for tid, wait in _registered(mine).items() if wait.looks and not wait.cut}
-        if not self._stuck(mine - polls.keys(), first, _registered(mine), polls):
+        registered = _registered(mine)
+        polls = _polls(registered)
+        if not self._stuck(mine - polls.keys(), first, registered, polls):
             return None
         children = stall_tree.descendants()
         # They must sleep; what in does not matter (the test's own, and those of a program it runs).
@@ -541,7 +547,7 @@ class Detector:
         if thread_ids() - {self._tid} != everyone or stall_tree.descendants() != children:
             return None
         second_tree = _read_tree(children)
-        if {tid: wait for tid, wait in waits.items() if wait.looks and not wait.cut} != polls:
+        if _polls(waits) != polls:
             return None  # a poll began or ended meanwhile: its thread moved
         pairs = [(first[tid], second[tid]) for tid in everyone - polls.keys()]
         pairs += [(first_tree[key], second_tree.get(key)) for key in first_tree] if second_tree is not None else [
