@@ -137,6 +137,15 @@ def was_spun() -> bool:
     return getattr(_last, "spun", False)
 
 
+def waited(bound: float) -> str:
+    """" after N s" when the calling thread's last kata wait ran to its bound, else "".
+
+    For a message that tells how long the test waited: a wait the detector ended early did not last
+    its bound, and the picture that follows the message says why it ended.
+    """
+    return "" if was_cut() or was_spun() else f" after {bound:g} s"
+
+
 def wait_for(cond: threading.Condition, predicate, timeout: float | None, what: str) -> bool:
     """``cond.wait_for(predicate, timeout)``, with ``cond`` held, that the detector can end early.
 

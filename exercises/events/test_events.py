@@ -68,8 +68,8 @@ def expect_blocked_in_the_condition(spy, workers, what):
         pytest.fail(f"{what}: a waiter returned {outcome} although nobody had called set(); "
                     "expected it to block until set()", pytrace=False)
     if spy.waiting < count:
-        pytest.fail(f"{what}: after {bounds.HANG:g} s only {spy.waiting} of {count} waiters were blocked in "
-                    "the condition's wait(): wait() must block on self._cond.wait(), not poll is_set() "
+        pytest.fail(f"{what}: only {spy.waiting} of {count} waiters were blocked in the condition's "
+                    f"wait(){stall.waited(bounds.HANG)}: wait() must block on self._cond.wait(), not poll is_set() "
                     "in a loop (busy-polling)", pytrace=False)
 
 
@@ -132,7 +132,7 @@ def test_wait_with_a_timeout_gives_up_and_returns_false(new_event, condition_spy
         pytest.fail("wait(0.01) waited on the condition with no timeout: pass it on, "
                     "self._cond.wait(timeout) — otherwise wait(0.01) on a clear event blocks forever",
                     pytrace=False)
-    assert waiter.finished(), f"wait(0.01) on a clear event was still waiting after {bounds.HANG:g} s"
+    assert waiter.finished(), f"wait(0.01) on a clear event was still waiting{stall.waited(bounds.HANG)}"
     result = waiter.outcome()
     assert result is False, (
         f"wait(0.01) on an event nobody set returned {result!r}; expected False: return what the condition's "
@@ -217,7 +217,7 @@ def test_cars_wait_while_red_and_all_cross_on_green(events):
                         "never blocked in green.wait(): that is busy-polling is_set(); wait with green.wait() "
                         "instead", pytrace=False)
         assert green.waiting >= len(CARS), (
-            f"after {bounds.HANG:g} s only {green.waiting} of {len(CARS)} cars were waiting in green.wait(); "
+            f"only {green.waiting} of {len(CARS)} cars were waiting in green.wait(){stall.waited(bounds.HANG)}; "
             "expected every car to block there while the light is red")
     finally:
         green.set()

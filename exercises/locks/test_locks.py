@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from kata import bounds, caller
+from kata import bounds, caller, stall
 from kata.expect import raises
 from kata.probes import LockSpy, Occupancy, Rendezvous, SpiedLock, Window
 from kata.probes_join import JoinGate
@@ -146,7 +146,7 @@ def test_many_threads_count_exactly(locks):
     workers = [Worker(work, name=f"adder-{i}").start() for i in range(threads)]
     for worker in workers:
         assert worker.finished(), (
-            f"{worker.thread.name} had not finished its {rounds} increments after {bounds.HANG:g} s: "
+            f"{worker.thread.name} had not finished its {rounds} increments{stall.waited(bounds.HANG)}: "
             "is the lock released after every increment?")
         worker.outcome()
     expected = threads * rounds
@@ -326,12 +326,13 @@ def test_try_increment_gives_up_while_another_thread_holds_the_lock(locks, lock_
     try:
         attempt = Worker(counter.try_increment, 0.05, name="attempt").start()
         returned = attempt.finished()
+        waited = stall.waited(bounds.HANG)
         still_held = lock.locked()
     finally:
         if lock.locked():
             lock.release()
     assert returned, (
-        f"try_increment(0.05) was still waiting after {bounds.HANG:g} s while another thread held the "
+        f"try_increment(0.05) was still waiting{waited} while another thread held the "
         "lock: pass the timeout to acquire(), e.g. self._lock.acquire(timeout=timeout)")
     result = attempt.outcome()
     assert result is False and counter.value == 0, (

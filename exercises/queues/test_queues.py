@@ -785,7 +785,7 @@ def test_your_queue_carries_many_producers_and_consumers(queues):
     consumers = [Worker(consume, name=f"consumer-{n}").start() for n in range(consumers_n)]
     producers = [Worker(produce, f"p{n}", name=f"producer-{n}").start() for n in range(producers_n)]
     for worker in producers:
-        assert worker.finished(), f"{worker.thread.name} was still putting after {bounds.HANG:g} s"
+        assert worker.finished(), f"{worker.thread.name} was still putting{stall.waited(bounds.HANG)}"
         worker.outcome()
     run_bounded(q.join, what="join() after every item was handled")
     for _ in consumers:

@@ -37,7 +37,7 @@ def joined(thread, what):
         pytest.fail(f"{what} returned {thread!r}; expected the threading.Thread it started", pytrace=False)
     if not stall.join(thread, bounds.HANG, f"waits for the thread from {what} to end"):
         pytest.fail(f"the thread from {what} was still running when the test stopped waiting for it"
-                    + ("" if stall.was_cut() or stall.was_spun() else f" ({bounds.HANG:g} s)"), pytrace=False)
+                    f"{stall.waited(bounds.HANG)}", pytrace=False)
     return thread
 
 
