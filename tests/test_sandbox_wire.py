@@ -27,3 +27,52 @@ def test_a_lookalike_error_of_the_code_under_test_stays_a_remote_error():
     assert not isinstance(arrived, queue.Empty) and isinstance(arrived, wire.RemoteError), (
         f"a class named Empty from the code under test arrived as {type(arrived)!r}; expected a RemoteError, "
         "not queue.Empty: only the standard library's own class crosses as itself")
+
+
+@pytest.fixture
+def judge_bridge(tmp_path):
+    """A judge-side bridge daemon like the sandbox's session runs, with one callable handed out."""
+    import Pyro5.api
+
+    from kata.sandbox import bridge
+
+    calls = []
+    registry = bridge.Registry()
+    registry.pin("probe", lambda: calls.append("called") or "ran")
+    peer = bridge.Peer(f"PYRO:bridge@./u:{tmp_path / 'unused.sock'}", registry, bridge.JudgeObject)
+    daemon = Pyro5.api.Daemon(unixsocket=str(tmp_path / "judge.sock"))
+    uri = daemon.register(bridge.Bridge(registry, lambda: peer, bridge.JUDGE_OPS), "bridge")
+    server = threading.Thread(target=daemon.requestLoop, name="judge bridge of the wire test", daemon=True)
+    server.start()
+    try:
+        yield uri, calls
+    finally:
+        daemon.shutdown()
+        server.join(10)
+        daemon.close()
+
+
+@pytest.mark.parametrize("serializer", ["marshal", "serpent"])
+def test_a_message_in_another_serializer_is_refused_unread(judge_bridge, serializer):
+    import Pyro5.api
+    import Pyro5.errors
+
+    uri, calls = judge_bridge
+    with Pyro5.api.Proxy(uri) as control:
+        status, _ = control.invoke("probe", "call", "", ["L", []], ["D", []], ["t", 1, 1, 1, False, True])
+    assert status == "ok" and calls == ["called"], (
+        f"a JSON call to the judge's bridge answered {status!r} and ran the callable {len(calls)} time(s); "
+        "expected it to run once: the check below would prove nothing")
+    with Pyro5.api.Proxy(uri) as hostile:
+        hostile._pyroSerializer = serializer
+        try:
+            hostile.invoke("probe", "call", "", ["L", []], ["D", []], ["t", 1, 1, 1, False, True])
+        except Pyro5.errors.PyroError:
+            pass  # refused, as it must be
+        else:
+            pytest.fail(f"the judge's bridge answered a call sent in {serializer}; expected it to refuse "
+                        "every message not in JSON")
+    assert calls == ["called"], (
+        f"a call the sandbox sent in {serializer} reached the judge's objects; expected it to be refused "
+        "before it is read: Pyro5 reads a message with whatever serializer its header names, and marshal "
+        "must never read what an untrusted process wrote")

@@ -25,6 +25,7 @@ import weakref
 
 import Pyro5.api
 import Pyro5.errors
+import Pyro5.serializers
 import Pyro5.socketutil
 
 from kata import caller
@@ -32,8 +33,31 @@ from kata.sandbox import wire
 
 Pyro5.api.config.THREADPOOL_SIZE = 512      # one server thread per calling thread of the peer
 Pyro5.api.config.THREADPOOL_SIZE_MIN = 1    # idle server threads end: a leak check can count the rest
-Pyro5.api.config.SERIALIZER = "serpent"     # plain data only; no pickle ever crosses
+Pyro5.api.config.SERIALIZER = "json"        # plain data only, read by the C json parser; no pickle ever crosses
 Pyro5.api.config.DETAILED_TRACEBACK = False
+
+
+class _Unread(Pyro5.serializers.JsonSerializer):
+    """Stands in for every serializer but the chosen one: a message that names it is refused unread.
+
+    Pyro5 reads each message with the serializer its header names, whatever the peer chose, and one of
+    them is marshal, which the standard library says must never read data from an untrusted source.
+    """
+
+    def __init__(self, serializer_id: int) -> None:
+        self.serializer_id = serializer_id
+
+    def loads(self, data):
+        raise Pyro5.errors.SerializeError("this side reads only JSON")
+
+    def loadsCall(self, data):
+        raise Pyro5.errors.SerializeError("this side reads only JSON")
+
+
+_CHOSEN = Pyro5.serializers.serializers[Pyro5.api.config.SERIALIZER].serializer_id
+for _id in list(Pyro5.serializers.serializers_by_id):
+    if _id != _CHOSEN:
+        Pyro5.serializers.serializers_by_id[_id] = _Unread(_id)
 
 JUDGE_OPS = frozenset({"call", "method"})  # all the sandbox may do with what a test handed it
 SANDBOX_OPS = frozenset({"call", "method", "getattr", "setattr", "iter", "next", "len", "getitem", "enter", "exit",

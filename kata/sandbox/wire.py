@@ -64,7 +64,7 @@ def decode(node, resolve, remote):
     """``resolve(token)`` is our own object; ``remote(token, type_name)`` a proxy of the peer's.
 
     Only the node types ``encode`` makes are accepted, checked by exact type: the
-    transport could hand over other objects (serpent restores a few classes of
+    transport could hand over other objects (Pyro5 restores a few classes of
     its own), and none of those may reach a test.
     """
     kind = type(node)
