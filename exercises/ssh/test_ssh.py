@@ -12,6 +12,7 @@ import os
 import shutil
 import threading
 from contextlib import ExitStack
+from functools import partial
 
 import asyncssh
 import paramiko
@@ -27,7 +28,8 @@ ssh = topic_fixture("ssh")
 
 BIG = 5_000_000  # bytes of output: more than twice paramiko's 2 MiB channel window
 TIMEOUT = 0.5    # the timeout the timeout tests hand in
-HOLD = 2.0       # the longest a gate holds the first commands: less than run_on_hosts()'s read timeout (5 s)
+HOLD = 2.0       # the longest a gate holds the first commands: less than the hosts' timeout below
+HOSTS_TIMEOUT = bounds.HANG  # what the gate tests hand run_on_hosts(): a command's read outlasts the gate's waits
 LOGIN_TIMEOUTS = (TIMEOUT, 4 * TIMEOUT, 16 * TIMEOUT)  # tried in turn while the login alone uses the timeout up
 
 
@@ -358,11 +360,14 @@ def test_the_command_runs_on_all_hosts_at_the_same_time(ssh, start_servers):
         srv.gate = gate
     hosts = [srv.address for srv in servers]
     first = servers[0]
-    results = call_bounded(
-        ssh.run_on_hosts, hosts, "pwd", username=first.username, password=first.password,
-        known_hosts=first.shared_known_hosts, max_workers=len(hosts),
-        what="run_on_hosts() on 3 hosts", hint="is a worker waiting forever?",
-        timeout=bounds.HANG + bounds.OVERLAP)
+    # A command waits at the gate for the others until they come, or until it is proven that none can
+    # (kata/ssh_idle.py): a serial loop waits for the first command's output, and sends nothing more.
+    with ssh_idle.releasing(gate):
+        results = call_bounded(
+            partial(ssh.run_on_hosts, timeout=HOSTS_TIMEOUT), hosts, "pwd", username=first.username,
+            password=first.password, known_hosts=first.shared_known_hosts, max_workers=len(hosts),
+            what="run_on_hosts() on 3 hosts", hint="is a worker waiting forever?",
+            timeout=bounds.HANG + bounds.OVERLAP)
     if not gate.tripped:
         pytest.fail(pool_message(
             f"the command ran on the {len(hosts)} hosts one after another (only {len(gate.met)} were running "
@@ -432,8 +437,8 @@ def test_max_workers_bounds_how_many_hosts_run_at_once(ssh, start_servers):
     first = servers[0]
     with ssh_idle.releasing(gate):
         results = call_bounded(
-            ssh.run_on_hosts, hosts, "true", username=first.username, password=first.password,
-            known_hosts=first.shared_known_hosts, max_workers=2,
+            partial(ssh.run_on_hosts, timeout=HOSTS_TIMEOUT), hosts, "true", username=first.username,
+            password=first.password, known_hosts=first.shared_known_hosts, max_workers=2,
             what="run_on_hosts(..., max_workers=2) on 4 hosts", hint="is a worker waiting forever?",
             timeout=bounds.HANG + HOLD)
     assert gate.peak <= 2, pool_message(
