@@ -18,7 +18,7 @@ import asyncssh
 import paramiko
 import pytest
 
-from kata import bounds, ssh_idle, ssh_stuck, ssh_unclosed, sshd, stall
+from kata import bounds, ssh_idle, ssh_silent, ssh_stuck, ssh_unclosed, sshd, stall
 from kata.expect import raises
 from kata.seam import topic_fixture
 from kata.timeline import Timeline
@@ -458,14 +458,20 @@ def test_connecting_to_a_host_that_never_answers_times_out(ssh, server):
     with sshd.SilentListener() as silent:
         host, port = silent.address
         worker = Worker(ssh.connect, host, port, **login(server), timeout=TIMEOUT, name="connect").start()
-        returned = worker.finished()
-        if not returned:
+        gives_up = ssh_silent.wait(worker, silent)  # the soonest it can: paramiko's waits say (kata/ssh_silent.py)
+        if not worker.done:
+            if gives_up is None:
+                waited = f"was still waiting after {bounds.HANG:g} s"
+            elif gives_up == float("inf"):
+                waited = "would wait for ever: nothing in it gives up before the banner comes"
+            else:
+                waited = (f"would still be waiting when the test's {bounds.HANG:g} s ran out: it gives up on the "
+                          f"banner only after {gives_up:.0f} s")
             pytest.fail(
-                f"connect(..., timeout={TIMEOUT}) to a host that accepts TCP but never sends an SSH banner was "
-                f"still waiting after {bounds.HANG:g} s: connect() without a timeout — the TCP connect "
-                "succeeded and the SSH banner never came; pass timeout=timeout to client.connect() "
-                "(and banner_timeout=timeout, auth_timeout=timeout: their defaults are 15 and 30 s)",
-                pytrace=False)
+                f"connect(..., timeout={TIMEOUT}) to a host that accepts TCP but never sends an SSH banner {waited}: "
+                "connect() without a timeout — the TCP connect succeeded and the SSH banner never came; pass "
+                "timeout=timeout to client.connect() (and banner_timeout=timeout, auth_timeout=timeout: their "
+                "defaults are 15 and 30 s)", pytrace=False)
     with raises(TimeoutError, f"connect(..., timeout={TIMEOUT}) to a host that never answers",
                 "paramiko reports the missing banner as SSHException('Error reading SSH protocol banner'); "
                 "turn that into TimeoutError"):
