@@ -116,17 +116,21 @@ class ExecGate:
     """Every command of the servers that share this gate waits here until ``parties`` are inside.
 
     Arrivals are counted in generations of ``parties`` (like ``threading.Barrier``),
-    so with a pool of two workers and four hosts the gate opens twice. Whoever
-    waits longer than ``timeout`` for company breaks the gate and is recorded in
-    ``missed``, and so is everyone after: the commands did not run at the same
+    so with a pool of two workers and four hosts the gate opens twice. A generation
+    not complete ``timeout`` after its first arrival breaks the gate: its commands
+    are recorded in ``missed``, and so is everyone after: the commands did not run at the same
     time, and only the first one pays the wait. ``peak`` is the most commands
     that were ever inside at once. With ``hold``, the first generation stays
     inside until more than ``parties`` are in, or until ``release()`` (once it is
     proven that no more commands can come: kata.ssh_idle), or at the latest
     ``hold`` seconds, so a client that lets too many workers loose is seen doing
     it. ``holding`` says whether it is held now, ``held_until`` (time.monotonic())
-    when the hold ends at the latest, ``let_go`` why it ended. A ``timeline``
-    (kata.timeline) gets one span per command, from its arrival here to its end.
+    when the hold ends at the latest, ``let_go`` why it ended. ``waiting`` says
+    which generation waits for company now (or None), ``company_until`` when that
+    wait ends at the latest; ``no_company(generation)`` ends it at once, as if it
+    had run out, once it is proven that no more commands can come (kata.ssh_idle).
+    A ``timeline`` (kata.timeline) gets one span per command, from its arrival here
+    to its end.
     """
 
     def __init__(self, parties: int, timeout: float = bounds.OVERLAP, hold: float = 0.0, timeline=None) -> None:
@@ -140,10 +144,12 @@ class ExecGate:
         self.missed: list[str] = []
         self.broken = False
         self.held_until: float | None = None
+        self.company_until: float | None = None  # when the current generation's wait for company ends at the latest
         self.let_go: str | None = None  # why the hold ended: "crowded", "released" or "ran out"
         self._arrived = 0
         self._generations: dict[int, asyncio.Event] = {}
         self._ended: asyncio.Event | None = None  # the hold ends: crowded, or released
+        self._alone: dict[int, asyncio.Event] = {}  # per generation: proven that no company can come
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
 
@@ -152,11 +158,15 @@ class ExecGate:
         if self.timeline is not None:
             self.timeline.start(who)
         generation, place = divmod(self._arrived, self.parties)
-        self._arrived += 1
         opened = self._generations.setdefault(generation, asyncio.Event())
+        alone = self._alone.setdefault(generation, asyncio.Event())
         self._loop = asyncio.get_running_loop()
         ended = self._ended = self._ended or asyncio.Event()
         with self._lock:
+            self._arrived += 1
+            if place == 0:
+                self.company_until = time.monotonic() + self.timeout  # before anyone can see it waiting
+            until = self.company_until  # the generation waits for company from its first arrival on
             self.inside += 1
             self.peak = max(self.peak, self.inside)
             if self.inside > self.parties and self.let_go is None:
@@ -171,9 +181,7 @@ class ExecGate:
                 if generation == 0 and self.hold:
                     self.held_until = time.monotonic() + self.hold  # before anyone can see it held
                 opened.set()
-            try:
-                await asyncio.wait_for(opened.wait(), self.timeout)
-            except asyncio.TimeoutError:
+            if not await self._company(opened, alone, until):
                 self.broken = True
                 with self._lock:
                     self.missed.append(who)
@@ -190,6 +198,38 @@ class ExecGate:
         finally:
             with self._lock:
                 self.inside -= 1
+
+    @staticmethod
+    async def _company(opened: asyncio.Event, alone: asyncio.Event, until: float) -> bool:
+        """Whether the generation opened; False when its wait ran out, or no company could come."""
+        waits = [asyncio.ensure_future(opened.wait()), asyncio.ensure_future(alone.wait())]
+        try:
+            await asyncio.wait(waits, timeout=max(0.0, until - time.monotonic()),
+                               return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for wait in waits:
+                wait.cancel()
+        return opened.is_set()
+
+    @property
+    def waiting(self) -> int | None:
+        """The generation whose commands wait here for company now, every one inside among them; else None."""
+        with self._lock:
+            generation, arrived = divmod(self._arrived, self.parties)
+            if self.broken or not arrived or self.inside != arrived or self.company_until is None:
+                return None
+            return generation
+
+    def no_company(self, generation: int) -> None:
+        """End ``generation``'s wait for company now (from any thread): no more commands can come before it
+        would run out anyway, and those waiting leave as if it had."""
+        alone = self._alone.get(generation)
+        if alone is None or self._loop is None:
+            return
+        try:
+            self._loop.call_soon_threadsafe(alone.set)
+        except RuntimeError:  # the servers' loop has closed: nobody waits any more
+            pass
 
     @property
     def holding(self) -> bool:

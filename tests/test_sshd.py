@@ -286,3 +286,121 @@ def test_no_command_can_come_only_when_every_client_thread_waits_past_the_hold(t
         "with two commands held at the gate, no more commands can come only when no other connection is open "
         "and every thread of the client waits in a futex past the hold's end (not in time.sleep, not with a "
         f"nearer timeout); the check printed:\n{run.stdout}")
+
+
+# What kata.ssh_idle proves of a wait for company, in a fresh process: no second command can come while one
+# client waits for its first command's output past the wait's end, and nobody else runs; and only then.
+COMPANY_CHECK = r"""
+import sys, threading, time
+import paramiko
+from kata import ssh_idle, sshd
+from kata.workers import Worker
+
+me = threading.current_thread()
+
+
+def never_proven(worker=None):
+    proofs, started = set(), time.monotonic()
+    while time.monotonic() < started + 0.5:
+        proofs.add(ssh_idle.no_command_can_come(gate, me))
+    if worker is not None:
+        worker.finished()
+    return proofs == {False}
+
+
+with sshd.ssh_servers(sys.argv[1], 2) as servers:
+    gate = sshd.ExecGate(2, timeout=10)
+    clients = []
+    for server in servers:
+        server.gate = gate
+        clients.append(paramiko.SSHClient())
+        clients[-1].load_host_keys(str(server.shared_known_hosts))
+        clients[-1].connect(server.host, server.port, username=server.username, password=server.password,
+                            look_for_keys=False, allow_agent=False, timeout=10)
+    try:
+        _, stdout, _ = clients[0].exec_command("echo ran", timeout=30)  # reads far past the wait's end
+        reader = Worker(stdout.read, name="reader").start()
+        while gate.waiting is None:
+            time.sleep(0.01)
+        print("a connection with no command is no proof:", never_proven())
+        clients[1].close()
+        servers[1].wait_for_connections(0)
+        timed = Worker(threading.Event().wait, 1, name="timed").start()
+        print("a wait that times out first is no proof:", never_proven(timed))
+        proven = False
+        while not proven and gate.waiting is not None:
+            proven = ssh_idle.no_command_can_come(gate, me)
+        print("one reader at the gate, nobody else:", proven)
+        gate.no_company(gate.waiting)
+        reader.finished()
+        print("alone:", gate.missed, gate.broken, gate.tripped, reader.result)
+    finally:
+        for client in clients:
+            client.close()
+"""
+
+
+def test_no_company_can_come_only_when_every_client_thread_waits_past_the_gate(tmp_path):
+    run = run_check(COMPANY_CHECK, tmp_path, "kata.ssh_idle")
+    assert run.stdout.splitlines() == [
+        "a connection with no command is no proof: True", "a wait that times out first is no proof: True",
+        "one reader at the gate, nobody else: True", "alone: ['host0'] True False b'ran\\n'"], (
+        "with one command waiting at the gate for company, no more commands can come only when no other "
+        "connection is open and every thread of the client waits in a futex past the wait's end; ended then, "
+        f"the command leaves as if the wait had run out; the check printed:\n{run.stdout}")
+
+
+# What kata.ssh_silent proves, in a fresh process: a login to a host that never answers ends no sooner than
+# its banner wait and its own timeout say; a thread doing anything else is no proof.
+SILENT_CHECK = r"""
+import sys, threading, time
+import paramiko
+from kata import ssh_silent, sshd
+from kata.workers import Worker
+
+me = threading.current_thread()
+
+
+def login(silent, **timeouts):
+    client = paramiko.SSHClient()
+    try:
+        client.connect(*silent.address, username="student", password="pw", look_for_keys=False,
+                       allow_agent=False, **timeouts)
+    finally:
+        client.close()
+
+
+def soonest(silent, **timeouts):
+    worker = Worker(login, silent, name="login", **timeouts).start()
+    started, ends = time.monotonic(), None
+    while ends is None and not worker.done and time.monotonic() < started + 5:
+        ends = ssh_silent.gives_up_after(silent.address, me)
+    return worker, None if ends is None else round(ends - started)
+
+
+with sshd.SilentListener() as silent:
+    worker, ends = soonest(silent, banner_timeout=30)
+    print("no timeout, a 30 s banner wait:", ends)
+    napper = Worker(time.sleep, 1, name="napper").start()
+    print("a thread in time.sleep is no proof:", ssh_silent.gives_up_after(silent.address, me))
+    napper.finished()
+with sshd.SilentListener() as silent:
+    worker.finished()
+    worker, ends = soonest(silent, timeout=20, banner_timeout=30)
+    print("a 20 s timeout:", ends)
+with sshd.SilentListener() as silent:
+    worker.finished()
+    worker, ends = soonest(silent, banner_timeout=1)
+    print("a 1 s banner wait:", ends)
+    worker.finished()
+"""
+
+
+def test_a_login_to_a_silent_host_ends_no_sooner_than_its_own_deadlines(tmp_path):
+    run = run_check(SILENT_CHECK, tmp_path, "kata.ssh_silent")
+    assert run.stdout.splitlines() == [
+        "no timeout, a 30 s banner wait: 30", "a thread in time.sleep is no proof: None", "a 20 s timeout: 20",
+        "a 1 s banner wait: 1"], (
+        "a login waiting for a banner that never comes ends at its banner wait's end, or at its own timeout "
+        "if sooner, and a thread of the client doing anything else is no proof; the check printed:\n"
+        f"{run.stdout}")

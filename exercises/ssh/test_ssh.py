@@ -12,12 +12,13 @@ import os
 import shutil
 import threading
 from contextlib import ExitStack
+from functools import partial
 
 import asyncssh
 import paramiko
 import pytest
 
-from kata import bounds, ssh_idle, ssh_stuck, ssh_unclosed, sshd, stall
+from kata import bounds, ssh_idle, ssh_silent, ssh_stuck, ssh_unclosed, sshd, stall
 from kata.expect import raises
 from kata.seam import topic_fixture
 from kata.timeline import Timeline
@@ -27,7 +28,8 @@ ssh = topic_fixture("ssh")
 
 BIG = 5_000_000  # bytes of output: more than twice paramiko's 2 MiB channel window
 TIMEOUT = 0.5    # the timeout the timeout tests hand in
-HOLD = 2.0       # the longest a gate holds the first commands: less than run_on_hosts()'s read timeout (5 s)
+HOLD = 2.0       # the longest a gate holds the first commands: less than the hosts' timeout below
+HOSTS_TIMEOUT = bounds.HANG  # what the gate tests hand run_on_hosts(): a command's read outlasts the gate's waits
 LOGIN_TIMEOUTS = (TIMEOUT, 4 * TIMEOUT, 16 * TIMEOUT)  # tried in turn while the login alone uses the timeout up
 
 
@@ -358,11 +360,14 @@ def test_the_command_runs_on_all_hosts_at_the_same_time(ssh, start_servers):
         srv.gate = gate
     hosts = [srv.address for srv in servers]
     first = servers[0]
-    results = call_bounded(
-        ssh.run_on_hosts, hosts, "pwd", username=first.username, password=first.password,
-        known_hosts=first.shared_known_hosts, max_workers=len(hosts),
-        what="run_on_hosts() on 3 hosts", hint="is a worker waiting forever?",
-        timeout=bounds.HANG + bounds.OVERLAP)
+    # A command waits at the gate for the others until they come, or until it is proven that none can
+    # (kata/ssh_idle.py): a serial loop waits for the first command's output, and sends nothing more.
+    with ssh_idle.releasing(gate):
+        results = call_bounded(
+            partial(ssh.run_on_hosts, timeout=HOSTS_TIMEOUT), hosts, "pwd", username=first.username,
+            password=first.password, known_hosts=first.shared_known_hosts, max_workers=len(hosts),
+            what="run_on_hosts() on 3 hosts", hint="is a worker waiting forever?",
+            timeout=bounds.HANG + bounds.OVERLAP)
     if not gate.tripped:
         pytest.fail(pool_message(
             f"the command ran on the {len(hosts)} hosts one after another (only {len(gate.met)} were running "
@@ -432,8 +437,8 @@ def test_max_workers_bounds_how_many_hosts_run_at_once(ssh, start_servers):
     first = servers[0]
     with ssh_idle.releasing(gate):
         results = call_bounded(
-            ssh.run_on_hosts, hosts, "true", username=first.username, password=first.password,
-            known_hosts=first.shared_known_hosts, max_workers=2,
+            partial(ssh.run_on_hosts, timeout=HOSTS_TIMEOUT), hosts, "true", username=first.username,
+            password=first.password, known_hosts=first.shared_known_hosts, max_workers=2,
             what="run_on_hosts(..., max_workers=2) on 4 hosts", hint="is a worker waiting forever?",
             timeout=bounds.HANG + HOLD)
     assert gate.peak <= 2, pool_message(
@@ -453,14 +458,20 @@ def test_connecting_to_a_host_that_never_answers_times_out(ssh, server):
     with sshd.SilentListener() as silent:
         host, port = silent.address
         worker = Worker(ssh.connect, host, port, **login(server), timeout=TIMEOUT, name="connect").start()
-        returned = worker.finished()
-        if not returned:
+        gives_up = ssh_silent.wait(worker, silent)  # the soonest it can: paramiko's waits say (kata/ssh_silent.py)
+        if not worker.done:
+            if gives_up is None:
+                waited = f"was still waiting after {bounds.HANG:g} s"
+            elif gives_up == float("inf"):
+                waited = "would wait for ever: nothing in it gives up before the banner comes"
+            else:
+                waited = (f"would still be waiting when the test's {bounds.HANG:g} s ran out: it gives up on the "
+                          f"banner only after {gives_up:.0f} s")
             pytest.fail(
-                f"connect(..., timeout={TIMEOUT}) to a host that accepts TCP but never sends an SSH banner was "
-                f"still waiting after {bounds.HANG:g} s: connect() without a timeout — the TCP connect "
-                "succeeded and the SSH banner never came; pass timeout=timeout to client.connect() "
-                "(and banner_timeout=timeout, auth_timeout=timeout: their defaults are 15 and 30 s)",
-                pytrace=False)
+                f"connect(..., timeout={TIMEOUT}) to a host that accepts TCP but never sends an SSH banner {waited}: "
+                "connect() without a timeout — the TCP connect succeeded and the SSH banner never came; pass "
+                "timeout=timeout to client.connect() (and banner_timeout=timeout, auth_timeout=timeout: their "
+                "defaults are 15 and 30 s)", pytrace=False)
     with raises(TimeoutError, f"connect(..., timeout={TIMEOUT}) to a host that never answers",
                 "paramiko reports the missing banner as SSHException('Error reading SSH protocol banner'); "
                 "turn that into TimeoutError"):
