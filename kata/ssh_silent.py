@@ -31,7 +31,6 @@ the silent listener's) is no proof: the test waits for its bound.
 from __future__ import annotations
 
 import math
-import sys
 import threading
 import time
 
@@ -39,6 +38,7 @@ import paramiko
 import paramiko.packet
 
 from kata import bounds, ssh_stuck, ssh_unclosed, stall_tree
+from kata.frames import other_threads_frames
 
 CONFIRM = ssh_stuck.CONFIRM  # how long the waits must stay the same for a proof
 POLL = 0.1                   # how often a wait for the call looks again for such a proof
@@ -108,7 +108,7 @@ def _waits(address: tuple, waiter: threading.Thread) -> tuple | None:
     transports = [t for t in threading.enumerate() if isinstance(t, paramiko.Transport) and t.is_alive()]
     if not theirs or not transports or not _no_children():
         return None
-    frames = sys._current_frames()
+    frames = other_threads_frames()
     natives = {thread.native_id: thread.ident for thread in threading.enumerate()}
     seen, deadlines = [], []
     for transport in transports:
