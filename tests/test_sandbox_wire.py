@@ -76,3 +76,15 @@ def test_a_message_in_another_serializer_is_refused_unread(judge_bridge, seriali
         f"a call the sandbox sent in {serializer} reached the judge's objects; expected it to be refused "
         "before it is read: Pyro5 reads a message with whatever serializer its header names, and marshal "
         "must never read what an untrusted process wrote")
+
+
+def test_a_lone_surrogate_crosses_as_it_was_sent():
+    from kata.sandbox import bridge  # noqa: F401  (installs the kata's JSON)
+    import Pyro5.serializers
+
+    text = "a\udc80b\x1b\x00"
+    serializer = Pyro5.serializers.serializers["json"]
+    arrived = serializer.loads(serializer.dumps(["ok", text]))
+    assert arrived == ["ok", text], (
+        f"the string {text!r} crossed the bridge as {arrived!r}; expected it unchanged: a message with a lone "
+        "surrogate (which UTF-8 cannot encode) must still reach the other side")

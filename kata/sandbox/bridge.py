@@ -18,6 +18,7 @@ one of its public methods. It cannot read or set any attribute.
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import secrets
 import threading
@@ -37,6 +38,17 @@ Pyro5.api.config.SERIALIZER = "json"        # plain data only, read by the C jso
 Pyro5.api.config.DETAILED_TRACEBACK = False
 
 
+class _AsciiJson(Pyro5.serializers.JsonSerializer):
+    """Pyro5's JSON written in ASCII: a string with a lone surrogate, which UTF-8 cannot encode, crosses
+    as its escape and arrives as it was sent."""
+
+    def dumpsCall(self, obj, method, vargs, kwargs):
+        return self.dumps({"object": obj, "method": method, "params": vargs, "kwargs": kwargs})
+
+    def dumps(self, data):
+        return json.dumps(data, ensure_ascii=True, default=self.default).encode("ascii")
+
+
 class _Unread(Pyro5.serializers.JsonSerializer):
     """Stands in for every serializer but the chosen one: a message that names it is refused unread.
 
@@ -54,10 +66,9 @@ class _Unread(Pyro5.serializers.JsonSerializer):
         raise Pyro5.errors.SerializeError("this side reads only JSON")
 
 
-_CHOSEN = Pyro5.serializers.serializers[Pyro5.api.config.SERIALIZER].serializer_id
+_CHOSEN = Pyro5.serializers.serializers["json"] = _AsciiJson()
 for _id in list(Pyro5.serializers.serializers_by_id):
-    if _id != _CHOSEN:
-        Pyro5.serializers.serializers_by_id[_id] = _Unread(_id)
+    Pyro5.serializers.serializers_by_id[_id] = _CHOSEN if _id == _CHOSEN.serializer_id else _Unread(_id)
 
 JUDGE_OPS = frozenset({"call", "method"})  # all the sandbox may do with what a test handed it
 SANDBOX_OPS = frozenset({"call", "method", "getattr", "setattr", "iter", "next", "len", "getitem", "enter", "exit",
