@@ -41,7 +41,6 @@ from kata import bounds, ssh_stuck, ssh_unclosed, stall_tree
 from kata.frames import other_threads_frames
 
 CONFIRM = ssh_stuck.CONFIRM  # how long the waits must stay the same for a proof
-POLL = 0.1                   # how often a wait for the call looks again for such a proof
 
 _START_CLIENT = paramiko.Transport.start_client.__code__
 _CHECK_BANNER = paramiko.Transport._check_banner.__code__
@@ -59,30 +58,12 @@ def wait(worker, silent, timeout: float = bounds.HANG) -> float | None:
     waiter = threading.current_thread()
     started = time.monotonic()
     deadline = started + timeout
-    found: list[float] = []
-    stop = threading.Event()
 
-    def watch():
-        while not stop.wait(POLL):
-            try:
-                ends = gives_up_after(silent.address, waiter)
-            except Exception:  # a library's internals moved: no proof, and the wait runs to its bound
-                return         # (tests/test_sshd.py's self-checks fail instead, where it is noticed)
-            if ends is not None and ends > deadline:
-                with worker.cond:
-                    found.append(ends - started)
-                    worker.cond.notify_all()
-                return
+    def prove():
+        ends = gives_up_after(silent.address, waiter)
+        return ends - started if ends is not None and ends > deadline else None
 
-    watcher = threading.Thread(target=watch, name="kata-ssh-silent", daemon=True)
-    ssh_unclosed.WATCHERS.add(watcher)
-    watcher.start()
-    try:
-        worker.finished(timeout, until=lambda: bool(found))
-    finally:
-        stop.set()
-        watcher.join()
-    return found[0] if found and not worker.done else None
+    return ssh_stuck.watched(worker, timeout, prove, "kata-ssh-silent")
 
 
 def gives_up_after(address: tuple, waiter: threading.Thread) -> float | None:

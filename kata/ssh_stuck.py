@@ -62,22 +62,30 @@ def wait(worker, timeout: float = bounds.HANG) -> str | None:
     """
     waiter = threading.current_thread()
     deadline = time.monotonic() + timeout
-    found: list[str] = []
+    return watched(worker, timeout, lambda: held_by_the_window(waiter, deadline), "kata-ssh-window")
+
+
+def watched(worker, timeout: float, prove, name: str):
+    """Wait for ``worker`` to finish, as ``worker.finished(timeout)`` does, while a thread called ``name``
+    asks ``prove()`` every POLL seconds for a proof that it cannot; the first answer that is not None
+    ends the wait and is returned. None when the call finished or the bound ran out first.
+    """
+    found: list = []
     stop = threading.Event()
 
     def watch():
         while not stop.wait(POLL):
             try:
-                held = held_by_the_window(waiter, deadline)
+                proof = prove()
             except Exception:  # a library's internals moved: no proof, and the wait runs to its bound
                 return         # (tests/test_sshd.py's self-checks fail instead, where it is noticed)
-            if held is not None:
+            if proof is not None:
                 with worker.cond:
-                    found.append(held)
+                    found.append(proof)
                     worker.cond.notify_all()
                 return
 
-    watcher = threading.Thread(target=watch, name="kata-ssh-window", daemon=True)
+    watcher = threading.Thread(target=watch, name=name, daemon=True)
     ssh_unclosed.WATCHERS.add(watcher)
     watcher.start()
     try:
