@@ -220,8 +220,9 @@ def test_a_call_is_proven_held_only_when_no_reader_is_left_and_the_server_waits_
         f"(but not for one that wakes before it); the check printed:\n{run.stdout}")
 
 
-# What kata.ssh_idle proves, in a fresh process: no command can come while the gate holds two, and only then.
-IDLE_CHECK = r"""
+# The start of both checks of kata.ssh_idle, each in a fresh process: servers that share one gate, a client
+# logged in to each, and a look for a proof that must never come while a worker of the check still waits.
+IDLE_PREAMBLE = r"""
 import sys, threading, time
 import paramiko
 from kata import ssh_idle, sshd
@@ -240,8 +241,7 @@ def never_proven(worker=None):
     return proofs == {False}
 
 
-with sshd.ssh_servers(sys.argv[1], 3) as servers:
-    gate = sshd.ExecGate(2, hold=10)
+def logged_in(servers, gate):
     clients = []
     for server in servers:
         server.gate = gate
@@ -249,6 +249,14 @@ with sshd.ssh_servers(sys.argv[1], 3) as servers:
         clients[-1].load_host_keys(str(server.shared_known_hosts))
         clients[-1].connect(server.host, server.port, username=server.username, password=server.password,
                             look_for_keys=False, allow_agent=False, timeout=10)
+    return clients
+"""
+
+# What kata.ssh_idle proves, in a fresh process: no command can come while the gate holds two, and only then.
+IDLE_CHECK = IDLE_PREAMBLE + r"""
+with sshd.ssh_servers(sys.argv[1], 3) as servers:
+    gate = sshd.ExecGate(2, hold=10)
+    clients = logged_in(servers, gate)
     try:
         readers = []
         for client in clients[:2]:
@@ -290,33 +298,10 @@ def test_no_command_can_come_only_when_every_client_thread_waits_past_the_hold(t
 
 # What kata.ssh_idle proves of a wait for company, in a fresh process: no second command can come while one
 # client waits for its first command's output past the wait's end, and nobody else runs; and only then.
-COMPANY_CHECK = r"""
-import sys, threading, time
-import paramiko
-from kata import ssh_idle, sshd
-from kata.workers import Worker
-
-me = threading.current_thread()
-
-
-def never_proven(worker=None):
-    proofs, started = set(), time.monotonic()
-    while time.monotonic() < started + 0.5:
-        proofs.add(ssh_idle.no_command_can_come(gate, me))
-    if worker is not None:
-        worker.finished()
-    return proofs == {False}
-
-
+COMPANY_CHECK = IDLE_PREAMBLE + r"""
 with sshd.ssh_servers(sys.argv[1], 2) as servers:
     gate = sshd.ExecGate(2, timeout=10)
-    clients = []
-    for server in servers:
-        server.gate = gate
-        clients.append(paramiko.SSHClient())
-        clients[-1].load_host_keys(str(server.shared_known_hosts))
-        clients[-1].connect(server.host, server.port, username=server.username, password=server.password,
-                            look_for_keys=False, allow_agent=False, timeout=10)
+    clients = logged_in(servers, gate)
     try:
         _, stdout, _ = clients[0].exec_command("echo ran", timeout=30)  # reads far past the wait's end
         reader = Worker(stdout.read, name="reader").start()
