@@ -19,7 +19,7 @@ from kata.sandbox import containment
 TOPIC = "locks"  # the topic of the in-process controls
 # The attacks on the judge's harness are the same whatever the topic; they run against every topic whose
 # tests trust something new from the sandbox (a returned Thread, a caller's identity, a frozen clock).
-SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks", "processes", "join")
+SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks", "processes", "join", "process_locks")
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
 
 FORGE_LOG = '''
@@ -232,6 +232,40 @@ def run_processes(work, labels, mp_context, common_args=()):
             _path.write_text(_json.dumps(dict(_note, met="yes")))
     return codes
 ''', ["test_processes_started_together_overlap"], "join"),
+    # Each of these would pass without the judge's check (0 is false, 1 == True, 1.0 == 1), and fails with it.
+    "the process_locks window's record answered with 0 and 1 for no and yes": ('''
+import kata.support.process_locks as _support
+_record = _support.ProcessWindow.record
+_support.ProcessWindow.record = lambda self: {key: int(value) for key, value in _record(self).items()}
+''', ["test_a_second_process_waits_while_the_first_is_between_its_lines",
+      "test_the_lock_reaches_each_child_as_an_argument",
+      "test_a_second_process_waits_while_the_first_is_between_read_and_write",
+      "test_many_processes_count_exactly"], "process_locks"),
+    "the process_locks window's counts answered as floats": ('''
+import kata.support.process_locks as _support
+_record = _support.ProcessWindow.record
+_support.ProcessWindow.record = lambda self: {key: value if type(value) is bool else float(value)
+                                              for key, value in _record(self).items()}
+''', ["test_a_second_process_waits_while_the_first_is_between_its_lines",
+      "test_the_lock_reaches_each_child_as_an_argument",
+      "test_a_second_process_waits_while_the_first_is_between_read_and_write",
+      "test_many_processes_count_exactly"], "process_locks"),
+    "the process_locks lock probe's record answered with 1 for a lock held": ('''
+import kata.support.process_locks as _support
+_record = _support.HoldProbe.record
+_support.HoldProbe.record = lambda self: dict(_record(self), held=[int(held) for held in self.held])
+''', ["test_report_holds_the_lock_across_both_lines"], "process_locks"),
+    "the process_locks counter's between() hook answered with 1 for a lock held": ('''
+import kata.support.process_locks as _support
+_record = _support.SneakingWriter.record
+_support.SneakingWriter.record = lambda self: dict(_record(self), held=[int(held) for held in self.held])
+''', ["test_add_visits_holds_the_counters_lock_between_read_and_write"], "process_locks"),
+    "the process_locks question whether a lock is held answered with 0": ('''
+import kata.support.process_locks as _support
+_is_held = _support.is_held
+_support.is_held = lambda lock: int(_is_held(lock))
+''', ["test_report_holds_the_lock_across_both_lines", "test_report_releases_the_lock_when_between_raises"],
+      "process_locks"),
 }
 
 

@@ -5,17 +5,18 @@ passed as the between() hook: the first child to reach it stays there until a
 second child either reaches it too (the writers overlap: the bug) or is seen
 waiting for the lock (the fix). The lock comes from a factory the test hands
 in, so the test knows for certain who waited for it, in any process, under
-fork, forkserver and spawn alike.
+fork, forkserver and spawn alike. The window and the other probes live where
+your module runs (the ``probes`` fixture): in this process, or under --sandbox
+in the sandbox's, and the tests read what they saw as plain data.
 """
-from multiprocessing import synchronize
-
 import pytest
 
-from kata import bounds
+from kata import boundary, bounds
 from kata.contexts import process_topic_fixture, spy_context_fixture
 from kata.expect import raises
 from kata.seam import dotted_name
-from kata.support.process_locks import HELD_GIVEN, HELD_MODULE_LEVEL, HELD_NOTHING, HELD_OWN, ProcessWindow
+from kata.support import process_locks as probe
+from kata.support.process_locks import HELD_GIVEN, HELD_MODULE_LEVEL, HELD_NOTHING, HELD_OWN
 from kata.workers import run_bounded
 
 process_locks = process_topic_fixture("process_locks")  # refuses queues and locks kept as module globals
@@ -24,6 +25,20 @@ mp_context = spy_context_fixture()  # checks what children are sent; records wha
 # The tests call your code from a helper thread (so that a hang becomes a failed test); Python 3.12+
 # warns about any fork() in a process with threads. The helper holds no lock a child could need.
 pytestmark = pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
+
+
+
+@pytest.fixture
+def probes():
+    """kata.support.process_locks as your module's process has it: the window, the locks it spies on."""
+    return boundary.support(probe)
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """Where report() may write its file."""
+    return boundary.writable_dir(tmp_path)
+
 
 NAMES = ("ana", "ben")
 CROWD = ("ana", "ben", "chen")
@@ -48,16 +63,18 @@ def torn_writers(lines):
     return torn
 
 
-def is_held(lock):
+def is_held(probes, lock):
     """Whether somebody holds a (non-recursive) lock, found out without keeping it."""
-    if lock.acquire(False):
-        lock.release()
-        return False
-    return True
+    return probe.checked_held(probes.is_held(lock))
 
 
-def new_window(mp_context):
-    return ProcessWindow(mp_context, dotted_name("process_locks"))
+def new_window(probes, mp_context):
+    return probes.ProcessWindow(mp_context, dotted_name("process_locks"), bounds.HANG)
+
+
+def seen_by(window):
+    """What the window saw, read once as plain data."""
+    return probe.Seen(window.record(), bounds.HANG)
 
 
 def overlap_message(window, what, lines=None):
@@ -91,8 +108,8 @@ def serial_message(window, what):
 # -- task 1: keep a worker's lines together -------------------------------------
 
 @pytest.mark.task(1)
-def test_report_appends_a_started_and_a_finished_line(process_locks, tmp_path, mp_context):
-    path = tmp_path / "log.txt"
+def test_report_appends_a_started_and_a_finished_line(process_locks, folder, mp_context):
+    path = folder / "log.txt"
     path.write_text("earlier: finished\n", encoding="utf-8")
     process_locks.report(str(path), "ana", mp_context.Lock())
     lines = lines_of(path)
@@ -105,8 +122,8 @@ def test_report_appends_a_started_and_a_finished_line(process_locks, tmp_path, m
 
 
 @pytest.mark.task(1)
-def test_report_flushes_the_first_line_before_calling_between(process_locks, tmp_path, mp_context):
-    path = tmp_path / "log.txt"
+def test_report_flushes_the_first_line_before_calling_between(process_locks, folder, mp_context):
+    path = folder / "log.txt"
     seen = []
     process_locks.report(str(path), "ana", mp_context.Lock(), between=lambda: seen.append(lines_of(path)))
     assert seen, "report() never called between(): call it after the first line and before the second"
@@ -115,51 +132,19 @@ def test_report_flushes_the_first_line_before_calling_between(process_locks, tmp
         "line and flush() it, then call between(), then write the second")
 
 
-class CountingLock:
-    """Passes acquire and release on to a real lock, and counts the acquisitions."""
-
-    def __init__(self, lock):
-        self.lock = lock
-        self.acquired = 0
-
-    def acquire(self, *args, **kwargs):
-        got = self.lock.acquire(*args, **kwargs)
-        self.acquired += bool(got)
-        return got
-
-    def release(self):
-        self.lock.release()
-
-    def __enter__(self):
-        return self.acquire()
-
-    def __exit__(self, *exc):
-        self.release()
-
-
-def locks_made_during_the_test(monkeypatch):
-    """Every multiprocessing lock, semaphore or condition made from here on in this process."""
-    made = []
-    original = synchronize.SemLock.__init__
-
-    def counting(lock, *args, **kwargs):
-        made.append(lock)
-        original(lock, *args, **kwargs)
-
-    monkeypatch.setattr(synchronize.SemLock, "__init__", counting)
-    return made
-
-
 @pytest.mark.task(1)
-def test_report_holds_the_lock_across_both_lines(process_locks, tmp_path, mp_context, monkeypatch):
-    path = tmp_path / "log.txt"
+def test_report_holds_the_lock_across_both_lines(process_locks, folder, mp_context, probes):
+    path = folder / "log.txt"
     lock = mp_context.Lock()
-    given = CountingLock(lock)
-    made = locks_made_during_the_test(monkeypatch)
-    held = []
-    process_locks.report(str(path), "ana", given, between=lambda: held.append(is_held(lock)))
+    # It hands report() the lock through a wrapper that counts acquisitions, notes in between() whether the
+    # lock is held, and notes every multiprocessing lock made during the call.
+    watch = probes.HoldProbe(lock)
+    with watch:
+        process_locks.report(str(path), "ana", watch.given, between=watch.between)
+    seen = probe.checked(watch.record(), probe.HOLD_RECORD, "the test's lock probe")
+    held, acquired, made = seen["held"], seen["acquired"], seen["made"]
     assert held, "report() never called between(): call it after the first line and before the second"
-    if held == [False] and not given.acquired:
+    if held == [False] and not acquired:
         pytest.fail("report() took a lock it made itself, never the one it was given: a lock created in each "
                     "child belongs to that child alone and excludes nobody — use the lock passed in" if made else
                     "report() never took the lock it was given: did you forget the lock? Put both writes and "
@@ -167,11 +152,12 @@ def test_report_holds_the_lock_across_both_lines(process_locks, tmp_path, mp_con
     assert held == [True], (
         "between() ran while the lock was free: hold the lock from before the first line until after the "
         "second — put both writes and the call to between() inside one `with lock:` block")
-    assert not is_held(lock), "report() returned and kept the lock: release it when done (use `with lock:`)"
+    assert not is_held(probes, lock), (
+        "report() returned and kept the lock: release it when done (use `with lock:`)")
 
 
 @pytest.mark.task(1)
-def test_report_releases_the_lock_when_between_raises(process_locks, tmp_path, mp_context):
+def test_report_releases_the_lock_when_between_raises(process_locks, folder, mp_context, probes):
     lock = mp_context.Lock()
 
     def fail():
@@ -179,11 +165,12 @@ def test_report_releases_the_lock_when_between_raises(process_locks, tmp_path, m
 
     with raises(ValueError, "report(..., between=f), where f raises ValueError",
                 "the error belongs to the caller: release the lock and let it go on, never swallow it") as caught:
-        process_locks.report(str(tmp_path / "log.txt"), "ana", lock, between=fail)
+        process_locks.report(str(folder / "log.txt"), "ana", lock, between=fail)
     assert "raised by between" in str(caught.value), (
         f"report() raised ValueError({caught.value}); expected the one between() raised to go on unchanged")
-    assert not is_held(lock), ("report() let the exception from between() out and left the lock held: every other "
-                  "writer would wait forever — use `with lock:`")
+    assert not is_held(probes, lock), (
+        "report() let the exception from between() out and left the lock held: every other "
+        "writer would wait forever — use `with lock:`")
 
 
 # -- task 2: one lock, passed to every process ------------------------------------
@@ -194,8 +181,8 @@ def run_reports(process_locks, *args, **kwargs):
 
 
 @pytest.mark.task(2)
-def test_every_process_writes_its_two_lines_together(process_locks, tmp_path, mp_context):
-    path = tmp_path / "log.txt"
+def test_every_process_writes_its_two_lines_together(process_locks, folder, mp_context):
+    path = folder / "log.txt"
     codes = run_reports(process_locks, str(path), CROWD, mp_context)
     assert codes == [0] * len(CROWD), (
         f"run_reports() returned exit codes {codes!r}; expected {[0] * len(CROWD)!r}, one 0 per name: "
@@ -211,14 +198,15 @@ def test_every_process_writes_its_two_lines_together(process_locks, tmp_path, mp
 
 
 @pytest.mark.task(2)
-def test_a_second_process_waits_while_the_first_is_between_its_lines(process_locks, tmp_path, mp_context):
-    path = tmp_path / "log.txt"
-    window = new_window(mp_context)
+def test_a_second_process_waits_while_the_first_is_between_its_lines(process_locks, folder, mp_context, probes):
+    path = folder / "log.txt"
+    window = new_window(probes, mp_context)
     codes = run_reports(process_locks, str(path), NAMES, mp_context, between=window,
                         lock_factory=window.lock_factory)
     lines = lines_of(path)
-    assert len(window.locks) == 1, (
-        f"run_reports() called lock_factory() {len(window.locks)} times; expected once: one lock shared by "
+    window = seen_by(window)
+    assert window.locks == 1, (
+        f"run_reports() called lock_factory() {window.locks} times; expected once: one lock shared by "
         "every process, made in the parent and passed to each child (a lock per process excludes nobody)")
     assert window.entries == len(NAMES), (
         f"between() ran {window.entries} times for {len(NAMES)} processes; expected once in each: pass "
@@ -235,11 +223,12 @@ def test_a_second_process_waits_while_the_first_is_between_its_lines(process_loc
 
 
 @pytest.mark.task(2)
-def test_the_lock_reaches_each_child_as_an_argument(process_locks, tmp_path, mp_context):
-    window = new_window(mp_context)
-    run_reports(process_locks, str(tmp_path / "log.txt"), CROWD, mp_context, lock_factory=window.lock_factory)
-    assert len(window.locks) == 1, (
-        f"run_reports() called lock_factory() {len(window.locks)} times for {len(CROWD)} processes; "
+def test_the_lock_reaches_each_child_as_an_argument(process_locks, folder, mp_context, probes):
+    window = new_window(probes, mp_context)
+    run_reports(process_locks, str(folder / "log.txt"), CROWD, mp_context, lock_factory=window.lock_factory)
+    window = seen_by(window)
+    assert window.locks == 1, (
+        f"run_reports() called lock_factory() {window.locks} times for {len(CROWD)} processes; "
         "expected once: one lock shared by every process")
     assert window.child_holds == len(CROWD), (
         f"the lock from lock_factory() was taken {window.child_holds} times in the children; expected once "
@@ -264,22 +253,21 @@ def test_add_visits_counts_every_visit(process_locks, mp_context):
 
 
 @pytest.mark.task(3)
-def test_add_visits_holds_the_counters_lock_between_read_and_write(process_locks, mp_context):
+def test_add_visits_holds_the_counters_lock_between_read_and_write(process_locks, mp_context, probes):
     lock = mp_context.RLock()
     counter = mp_context.Value("i", 0, lock=lock)
-    held = []
-
-    def between():
-        held.append(bool(lock._semlock._is_mine()))
-        counter.get_obj().value += 100  # another writer, sneaking in where the lock should keep it out
-
+    # between() notes whether the calling thread holds the counter's lock, then adds 100 to the counter
+    # behind the lock's back: another writer, sneaking in where the lock should keep it out.
+    between = probes.SneakingWriter(lock, counter)
     process_locks.add_visits(counter, 1, between=between)
+    seen = probe.checked(between.record(), probe.SNEAK_RECORD, "the test's between() hook")
+    held, value = seen["held"], seen["value"]
     assert held, "add_visits() never called between(): call it after reading counter.value and before writing"
     assert held == [True], (
         "between() ran while counter.get_lock() was free, so counter.value was read outside counter.get_lock(): "
         + NAKED_HINT.split(": ", 1)[1])
-    assert counter.get_obj().value == 1, (
-        f"add_visits(counter, 1) wrote {counter.get_obj().value!r}; expected 1 (the value read before between(), "
+    assert value == 1, (
+        f"add_visits(counter, 1) wrote {value!r}; expected 1 (the value read before between(), "
         "plus one): read once, call between(), then write what you read plus one")
 
 
@@ -289,10 +277,11 @@ def count(process_locks, counter, workers, times, mp_context, between=None):
 
 
 @pytest.mark.task(3)
-def test_a_second_process_waits_while_the_first_is_between_read_and_write(process_locks, mp_context):
-    window = new_window(mp_context)
+def test_a_second_process_waits_while_the_first_is_between_read_and_write(process_locks, mp_context, probes):
+    window = new_window(probes, mp_context)
     counter = mp_context.Value("i", 0, lock=window.recursive_lock())
     result = count(process_locks, counter, len(NAMES), 1, mp_context, between=window)
+    window = seen_by(window)
     if window.naked_accesses:
         pytest.fail(NAKED_HINT, pytrace=False)
     assert window.entries == len(NAMES), (
@@ -313,11 +302,12 @@ def test_a_second_process_waits_while_the_first_is_between_read_and_write(proces
 
 
 @pytest.mark.task(3)
-def test_many_processes_count_exactly(process_locks, mp_context):
-    window = new_window(mp_context)
+def test_many_processes_count_exactly(process_locks, mp_context, probes):
+    window = new_window(probes, mp_context)
     counter = mp_context.Value("i", 0, lock=window.recursive_lock())
     workers, times = 3, 40
     result = count(process_locks, counter, workers, times, mp_context)
+    window = seen_by(window)
     if window.naked_accesses:
         pytest.fail(NAKED_HINT, pytrace=False)
     expected = workers * times

@@ -15,6 +15,12 @@ and a correct solution waits only for the second process to arrive. While it
 waits, the first child also notes which lock, if any, it is holding — the one
 it was given, one made at import time (a module-level lock), one it made
 itself, or none — so the test can name the mistake.
+
+Under --sandbox a test takes the window and the other probes from the
+sandbox's own import of this module (kata.boundary.support), where the code
+under test makes its children and takes its locks; what they saw reaches the
+judge as a record of plain data (``record()``), which the test takes only when
+well formed (``checked``).
 """
 from __future__ import annotations
 
@@ -167,6 +173,141 @@ class ProcessWindow:
 
     def first_held_words(self) -> str:
         return HELD_WORDS[self.first_held]
+
+    def record(self) -> dict:
+        """What the window saw, as plain data (the shape is WINDOW_RECORD)."""
+        return {"locks": len(self.locks), "entries": self.entries, "overlapped": self.overlapped,
+                "waited_out": self.waited_out, "first_held": self.first_held, "child_holds": self.child_holds,
+                "naked_accesses": self.naked_accesses}
+
+
+WINDOW_RECORD = {"locks": int, "entries": int, "overlapped": bool, "waited_out": bool, "first_held": int,
+                 "child_holds": int, "naked_accesses": int}
+
+
+class Seen:
+    """A window's checked record, read as the window's own attributes are (``hold`` is the bound it was given)."""
+
+    def __init__(self, record: dict, hold: float) -> None:
+        self.__dict__.update(checked(record, WINDOW_RECORD, "the test's window"))
+        self.hold = hold
+
+
+# -- one call of report() or add_visits(), watched from its own thread -----------------
+
+def is_held(lock) -> bool:
+    """Whether somebody holds a (non-recursive) lock, found out without keeping it."""
+    if lock.acquire(False):
+        lock.release()
+        return False
+    return True
+
+
+class CountingLock:
+    """Passes acquire and release on to a real lock, and counts the acquisitions."""
+
+    def __init__(self, lock):
+        self.lock = lock
+        self.acquired = 0
+
+    def acquire(self, *args, **kwargs):
+        got = self.lock.acquire(*args, **kwargs)
+        self.acquired += bool(got)
+        return got
+
+    def release(self):
+        self.lock.release()
+
+    def __enter__(self):
+        return self.acquire()
+
+    def __exit__(self, *exc):
+        self.release()
+
+
+class HoldProbe:
+    """For one report() call: the lock to hand it (``given``, which counts its acquisitions), a between()
+    hook (``between``) that notes whether the real lock is held, and, while the probe is entered, every
+    multiprocessing lock, semaphore or condition made in this process."""
+
+    def __init__(self, lock) -> None:
+        self.lock = lock
+        self.given = CountingLock(lock)
+        self.held: list[bool] = []
+        self.made: list = []
+        self._original = None
+
+    def between(self) -> None:
+        self.held.append(is_held(self.lock))
+
+    def __enter__(self):
+        original = self._original = synchronize.SemLock.__init__
+        made = self.made
+
+        def counting(lock, *args, **kwargs):
+            made.append(lock)
+            original(lock, *args, **kwargs)
+
+        synchronize.SemLock.__init__ = counting
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._original is not None:
+            synchronize.SemLock.__init__, self._original = self._original, None
+
+    def record(self) -> dict:
+        """What the probe saw, as plain data (the shape is HOLD_RECORD)."""
+        return {"held": list(self.held), "acquired": self.given.acquired, "made": len(self.made)}
+
+
+HOLD_RECORD = {"held": [bool], "acquired": int, "made": int}
+
+
+class SneakingWriter:
+    """A between() hook for add_visits(): notes whether this thread holds ``lock`` (the counter's RLock),
+    then adds 100 to the counter behind its lock's back, as another writer would sneak in."""
+
+    def __init__(self, lock, counter) -> None:
+        self.lock = lock
+        self.counter = counter
+        self.held: list[bool] = []
+
+    def __call__(self) -> None:
+        self.held.append(bool(self.lock._semlock._is_mine()))
+        self.counter.get_obj().value += 100
+
+    def record(self) -> dict:
+        """What the hook saw, as plain data (the shape is SNEAK_RECORD)."""
+        return {"held": list(self.held), "value": self.counter.get_obj().value}
+
+
+SNEAK_RECORD = {"held": [bool], "value": int}
+
+
+# -- what the judge reads back ---------------------------------------------------------
+
+def checked(record, shape: dict, what: str) -> dict:
+    """``record``, if it has exactly ``shape``'s keys, each value of exactly its type ([bool]: a list of bools).
+
+    Anything else is no record: the test that needed it fails, whatever it says.
+    """
+    def fits(value, kind) -> bool:
+        if type(kind) is list:
+            return type(value) is list and all(type(item) is kind[0] for item in value)
+        return type(value) is kind
+
+    if type(record) is not dict or any(type(key) is not str for key in record) or set(record) != set(shape) \
+            or not all(fits(record[key], kind) for key, kind in shape.items()):
+        raise ValueError(f"{what} did not say what it saw (it answered {type(record).__name__})")
+    return record
+
+
+def checked_held(answer) -> bool:
+    """is_held()'s answer, if it is True or False."""
+    if type(answer) is not bool:
+        raise ValueError(f"the test could not tell whether the lock is held (it was answered "
+                         f"{type(answer).__name__}, not True or False)")
+    return answer
 
 
 def _is_mine(lock) -> bool:
