@@ -26,8 +26,6 @@ import weakref
 from concurrent.futures import process as futures_process
 from multiprocessing import connection, context, queues, reduction, sharedctypes, synchronize
 
-import pytest
-
 from kata import seam
 
 _LIVE: weakref.WeakValueDictionary[int, SpyContext] = weakref.WeakValueDictionary()
@@ -162,6 +160,7 @@ def spy_context_fixture():
     Under --sandbox it is made in the sandbox, where the module builds and joins
     its children: a test gets a proxy, and reads what it recorded as plain data.
     """
+    import pytest  # in the judge only: the sandbox imports this module for SpyContext, and needs no pytest
 
     @pytest.fixture(name="mp_context")
     def _spy(start_method):
@@ -200,6 +199,8 @@ def no_shared_globals(module, topic: str | None = None) -> None:
     session = _sandbox_session()
     found = shared_globals(module) if session is None else session.current().shared_globals(topic)
     if found:
+        import pytest
+
         topic = topic or module.__name__.rsplit('.', 1)[-1]
         pytest.fail(
             f"{topic}.py keeps {', '.join(found)} at module level. Under spawn and "
@@ -211,6 +212,7 @@ def no_shared_globals(module, topic: str | None = None) -> None:
 
 def process_topic_fixture(topic: str):
     """seam.topic_fixture for a process topic: the module, refused first if it keeps shared objects as globals."""
+    import pytest
 
     @pytest.fixture(name=topic)
     def _module():

@@ -15,8 +15,6 @@ import sys
 import traceback
 from pathlib import Path
 
-import pytest
-
 from kata import import_check, trees
 
 _broken: dict[str, TopicImportError] = {}
@@ -97,6 +95,7 @@ def _error(headline: str, path: Path | None = None, line: int | None = None, les
 
 def topic_fixture(topic: str):
     """A fixture that hands a test the topic's module from the selected tree."""
+    import pytest  # here, not at the top: the sandbox imports this module and needs no pytest
 
     @pytest.fixture(name=topic)
     def _module():
