@@ -39,6 +39,16 @@ class SandboxPlugin:
         # Also under -q, which shows no header: the grader and the self-checks read the level here.
         terminalreporter.write_line(_where())
 
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_collection(self, session: pytest.Session) -> None:  # (pytest's session, not the module)
+        from kata.sandbox.session import prestart
+
+        # Starting the sandbox (a Python, Pyro5, maybe bwrap) takes about as long as collecting a topic's
+        # tests: do both at once. An xdist controller runs no test and starts none.
+        config = session.config
+        if hasattr(config, "workerinput") or getattr(config.option, "dist", "no") == "no":
+            prestart()
+
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, config, items) -> None:
         topics = {self._topic_of(item) for item in items} - {None}
@@ -139,4 +149,4 @@ class SandboxPlugin:
         return report
 
     def pytest_unconfigure(self, config) -> None:
-        session.discard()
+        session.discard(orderly=False)  # the run is over: the judge's server ends with this process
