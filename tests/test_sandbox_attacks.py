@@ -19,7 +19,7 @@ from kata.sandbox import containment
 TOPIC = "locks"  # the topic of the in-process controls
 # The attacks on the judge's harness are the same whatever the topic; they run against every topic whose
 # tests trust something new from the sandbox (a returned Thread, a caller's identity, a frozen clock).
-SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks", "processes", "join", "process_locks")
+SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks", "processes", "join", "process_locks", "gil")
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
 
 FORGE_LOG = '''
@@ -152,6 +152,13 @@ while _frame is not None:
 }
 
 
+# The answers the sandbox's bridge sends the judge, each rewritten by the ``_forge`` the code after it defines.
+FORGE_ANSWERS = '''
+import kata.sandbox.bridge as _bridge
+_perform = _bridge.perform
+_bridge.perform = lambda target, op, name, args, kwargs, ops: _forge(_perform(target, op, name, args, kwargs, ops))
+'''
+
 # What the sandbox answers the judge, made malformed by the module. Each must make the tests that rely on
 # the answer fail, never pass: (code appended to the timers solution, the tests that must fail then), or
 # (code, tests, the topic whose solution it is appended to).
@@ -266,6 +273,50 @@ _is_held = _support.is_held
 _support.is_held = lambda lock: int(_is_held(lock))
 ''', ["test_report_holds_the_lock_across_both_lines", "test_report_releases_the_lock_when_between_raises"],
       "process_locks"),
+    # Each of these would pass without the judge's check (None is false, 1 == True, 1.0 == 1, a list unpacks
+    # as a tuple does, distinct strings are distinct pids), and fails with it.
+    "the gil test's context answered the sizes of its pools with None": ('''
+import kata.contexts as _contexts
+_contexts.SpyContext.pool_sizes = lambda self: None
+''', ["test_computing_tasks_run_in_distinct_processes_at_once"], "gil"),
+    "isinstance() of an executor answered with 1 instead of True": ('''
+import kata.sandbox.bridge as _bridge
+_perform = _bridge.perform
+def _perform_forged(target, op, name, args, kwargs, ops):
+    return 1 if op == "instance_of" else _perform(target, op, name, args, kwargs, ops)
+_bridge.perform = _perform_forged
+''', ["test_cpu_bound_work_gets_a_process_pool", "test_io_bound_work_gets_a_thread_pool"], "gil"),
+    "the gil pool tasks' meetings answered with 1 for met": (FORGE_ANSWERS + '''
+def _forge(found):
+    if type(found) is list:
+        return [_forge(item) for item in found]
+    if type(found) is tuple and len(found) == 3 and type(found[2]) is bool:
+        return (found[0], found[1], int(found[2]))
+    return found
+''', ["test_computing_tasks_run_in_distinct_processes_at_once", "test_cpu_bound_work_gets_a_process_pool"], "gil"),
+    "the gil pool tasks' pids answered as strings": (FORGE_ANSWERS + '''
+def _forge(found):
+    if type(found) is list:
+        return [_forge(item) for item in found]
+    if type(found) is tuple and len(found) == 3 and type(found[1]) is int and type(found[2]) is bool:
+        return (found[0], f"worker {found[1]}", found[2])
+    return found
+''', ["test_computing_tasks_run_in_distinct_processes_at_once", "test_cpu_bound_work_gets_a_process_pool"], "gil"),
+    "the gil pool tasks' results answered as lists": (FORGE_ANSWERS + '''
+def _forge(found):
+    if type(found) is list:
+        return [_forge(item) for item in found]
+    if type(found) is tuple and len(found) in (2, 3) and type(found[-1]) in (bool, str):
+        return list(found)
+    return found
+''', ["test_computing_tasks_run_in_distinct_processes_at_once",
+      "test_the_pool_starts_its_processes_with_the_given_context", "test_cpu_bound_work_gets_a_process_pool"], "gil"),
+    "the gil pool's computed results answered as floats": (FORGE_ANSWERS + '''
+def _forge(found):
+    if type(found) is list and found and all(type(item) is int for item in found):
+        return [float(item) for item in found]
+    return found
+''', ["test_computed_results_come_back_in_the_order_of_the_items"], "gil"),
 }
 
 

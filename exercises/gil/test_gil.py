@@ -8,16 +8,18 @@ on it. The tests check the mechanism instead: waiting tasks meet at a
 rendezvous that only tasks running at the same time can reach; computing tasks
 report the process they ran in, and meet at a cross-process barrier that only
 one worker process per task can trip. `kata bench gil` shows the speeds.
+The tasks pool workers run, and what a test pretends about the interpreter,
+live where your module runs (the ``probes`` fixture): in this process, or
+under --sandbox in the sandbox's.
 """
-import os
 import sys
 import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
-from kata import bounds, build, stall
-from kata.contexts import pretend_cpu_count, process_topic_fixture, spy_context_fixture
+from kata import boundary, bounds, build, caller, stall
+from kata.contexts import process_topic_fixture, spy_context_fixture
 from kata.probes import Rendezvous
 from kata.probes_join import JoinGate
 from kata.support import gil as gil_probes
@@ -26,6 +28,13 @@ from kata.workers import run_bounded
 
 gil = process_topic_fixture("gil")  # refuses queues and locks kept as module globals
 mp_context = spy_context_fixture()  # checks what children are sent; records what was built
+
+
+@pytest.fixture
+def probes():
+    """kata.support.gil as your module's process has it: the tasks its pools run, what the tests pretend there."""
+    return boundary.support(gil_probes)
+
 
 # The tests call your code from a helper thread (so that a hang becomes a failed test); Python 3.12+
 # warns about any fork() in a process with threads. The helper holds no lock a child could need.
@@ -59,15 +68,15 @@ class HeldUntilJoined:
     def __init__(self, gil) -> None:
         self.gil = gil
         self.gate = JoinGate()
-        self.caller = None  # the thread that called run_in_threads()
+        self.caller = None  # the thread that called run_in_threads(), as caller.thread_key() tells it
 
     def hold(self, item) -> None:
-        if threading.current_thread() is not self.caller:
+        if caller.thread_key() != self.caller:
             self.gate.hold(f"task {item}")
 
     def run(self, work, items, what="run_in_threads()"):
         def call():
-            self.caller = threading.current_thread()
+            self.caller = caller.thread_key()
             results = self.gil.run_in_threads(work, items)
             return list(results) if isinstance(results, list) else results  # as it was when the call returned
 
@@ -90,20 +99,38 @@ def choose(gil, kind, *args, **kwargs):
                 "compare the kind with ==, not `is` — an equal string need not be the same object", pytrace=False)
 
 
+def kind_of(probes, obj) -> str:
+    """The name of the class of what the code returned, as your module's process knows it."""
+    name = probes.type_name(obj)
+    return name if type(name) is str else "an object whose class the sandbox would not name"
+
+
 # -- task 1: threads for waiting ------------------------------------------------
 
 @pytest.mark.task(1)
 def test_waiting_tasks_wait_at_the_same_time_in_threads(gil, timeline):
     meeting = Rendezvous(len(ITEMS))
     held = HeldUntilJoined(gil)
-    others_alive = []
-    baseline = threading.active_count() + 1  # the test's threads, plus the helper that calls run_in_threads
+    lock = threading.Lock()
+    working = set()  # the threads of your code inside a task right now (caller.thread_key())
+    others_alive = []  # for each task: how many threads of your code were at work as it began, itself included
 
     def wait_for_the_others(item):
-        others_alive.append(threading.active_count() - baseline)
-        with timeline.span(f"task {item}"):
-            meeting.meet(f"task {item}")  # waiting, like a download: the GIL is free meanwhile
-        held.hold(item)
+        # Threads are told apart by caller.thread_key(), which names the same thread in one process and
+        # under --sandbox (where a judge thread serves each of your threads' calls).
+        me = caller.thread_key()
+        mine = me != held.caller  # a task run by the calling thread itself counts no thread of its own
+        with lock:
+            others_alive.append(1 + len(working) if mine else 0)
+            if mine:
+                working.add(me)
+        try:
+            with timeline.span(f"task {item}"):
+                meeting.meet(f"task {item}")  # waiting, like a download: the GIL is free meanwhile
+            held.hold(item)
+        finally:
+            with lock:  # its task is over: a thread joined before the next began has left before it
+                working.discard(me)
         return item * 10
 
     results = held.run(wait_for_the_others, list(ITEMS))
@@ -164,7 +191,7 @@ def test_each_task_runs_in_a_thread_of_its_own(gil):
 
     def work(item):
         held.hold(item)
-        return threading.current_thread()  # the Thread object: an ident may be reused once a thread ends
+        return caller.thread_key()  # names one thread for the whole test: an ident may be reused once it ends
 
     threads = held.run(work, list(ITEMS))
     assert held.caller not in threads, (
@@ -179,10 +206,10 @@ def test_run_in_threads_returns_only_after_every_thread_has_finished(gil):
     in_caller = []  # tasks run by the thread that called run_in_threads(): nobody could join it, so not held
 
     def call():
-        me = threading.current_thread()
+        me = caller.thread_key()
 
         def work(item):
-            if threading.current_thread() is me:
+            if caller.thread_key() == me:
                 in_caller.append(item)
             else:
                 gate.hold(f"task {item}")
@@ -208,17 +235,19 @@ def test_run_in_threads_returns_only_after_every_thread_has_finished(gil):
 # -- task 2: processes for computing ---------------------------------------------
 
 @pytest.mark.task(2)
-def test_computing_tasks_run_in_distinct_processes_at_once(gil, mp_context, monkeypatch):
-    pretend_cpu_count(monkeypatch, CPUS)  # a pool sized by default gets CPUS workers, on every machine
+def test_computing_tasks_run_in_distinct_processes_at_once(gil, mp_context, probes):
     barrier = mp_context.Barrier(len(ITEMS), timeout=PROCESS_HANG)  # spawned workers start slowly when loaded
-    results = bounded(gil.run_in_processes, gil_probes.meet, list(ITEMS), mp_context,
-                      initializer=gil_probes.install_barrier, initargs=(barrier,), what="run_in_processes()",
-                      timeout=PROCESS_HANG + 2 * bounds.HANG)
+    with probes.cpu_count(CPUS):  # a pool sized by default gets CPUS workers, on every machine
+        results = bounded(gil.run_in_processes, probes.meet, list(ITEMS), mp_context,
+                          initializer=probes.install_barrier, initargs=(barrier,), what="run_in_processes()",
+                          timeout=PROCESS_HANG + 2 * bounds.HANG)
+    results = gil_probes.checked(results, gil_probes.MEETING, f"run_in_processes(work, {list(ITEMS)}, ...)")
+    parent = boundary.process_id()  # the process your module runs in
     assert [item for item, _, _ in results] == list(ITEMS), (
         f"run_in_processes(work, {list(ITEMS)}, ...) returned results for {[r[0] for r in results]!r}; "
         "expected one result per item, in the order of the items")
     pids = [pid for _, pid, _ in results]
-    if set(pids) == {os.getpid()}:
+    if set(pids) == {parent}:
         pytest.fail("every task ran in the test's own process: threads chosen for CPU-bound work? "
                     f"{gil_probes.why_not_threads_for_computing()}; use a ProcessPoolExecutor(..., "
                     "mp_context=mp_context) so that each task gets an interpreter of its own", pytrace=False)
@@ -227,31 +256,33 @@ def test_computing_tasks_run_in_distinct_processes_at_once(gil, mp_context, monk
         f"only {met} of {len(ITEMS)} tasks were running at once ({len(set(pids))} distinct processes ran them): "
         "a pool that runs tasks one after another — give the pool one worker per item "
         "(max_workers=len(items)) and pass initializer/initargs on to it")
-    sizes = mp_context.pool_sizes()
+    sizes = gil_probes.checked_sizes(mp_context.pool_sizes())
     if sizes and sizes != [len(ITEMS)]:
         pytest.fail(f"run_in_processes(work, {list(ITEMS)}, ...) made a process pool with max_workers={sizes[0]}; "
                     f"expected one worker per item, max_workers=len(items) = {len(ITEMS)}"
                     + (" — without max_workers a pool takes os.cpu_count() workers, however many items there are"
                        if sizes == [CPUS] else ""), pytrace=False)
-    assert os.getpid() not in pids and len(set(pids)) == len(ITEMS), (
-        f"the tasks ran in processes {pids} (the test is {os.getpid()}); expected {len(ITEMS)} distinct "
+    assert parent not in pids and len(set(pids)) == len(ITEMS), (
+        f"the tasks ran in processes {pids} (the test is {parent}); expected {len(ITEMS)} distinct "
         "child processes")
 
 
 @pytest.mark.task(2)
-def test_computed_results_come_back_in_the_order_of_the_items(gil, mp_context):
+def test_computed_results_come_back_in_the_order_of_the_items(gil, mp_context, probes):
     sizes = [30_000, 10, 2_000]
-    results = bounded(gil.run_in_processes, gil_probes.crunch, sizes, mp_context, what="run_in_processes()")
-    expected = [gil_probes.crunch(n) for n in sizes]
-    assert results == expected, (
+    results = bounded(gil.run_in_processes, probes.crunch, sizes, mp_context, what="run_in_processes()")
+    expected = [gil_probes.crunch(n) for n in sizes]  # computed here, by the kata's own copy
+    whole = type(results) is list and all(type(result) is int for result in results)  # 1.0 == 1, True == 1
+    assert whole and results == expected, (
         f"run_in_processes(crunch, {sizes}, ...) returned {results!r}; expected {expected!r}: one result per "
         "item, in the order of the items (pool.map keeps the order)")
 
 
 @pytest.mark.task(2)
-def test_the_pool_starts_its_processes_with_the_given_context(gil, mp_context, start_method):
-    results = bounded(gil.run_in_processes, gil_probes.process_kind, [1, 2], mp_context,
+def test_the_pool_starts_its_processes_with_the_given_context(gil, mp_context, probes, start_method):
+    results = bounded(gil.run_in_processes, probes.process_kind, [1, 2], mp_context,
                       what="run_in_processes()")
+    results = gil_probes.checked(results, gil_probes.KIND, "run_in_processes(work, [1, 2], ...)")
     kinds = {kind for _, kind in results}
     expected = gil_probes.PROCESS_KINDS[start_method]
     assert kinds == {expected}, (
@@ -262,31 +293,32 @@ def test_the_pool_starts_its_processes_with_the_given_context(gil, mp_context, s
 # -- task 3: choose the executor by the kind of work -------------------------------
 
 @pytest.mark.task(3)
-def test_cpu_bound_work_gets_a_process_pool(gil, mp_context):
+def test_cpu_bound_work_gets_a_process_pool(gil, mp_context, probes):
     barrier = mp_context.Barrier(2, timeout=bounds.HANG)
-    executor = choose(gil, built("cpu"), 2, mp_context, initializer=gil_probes.install_barrier,
+    executor = choose(gil, built("cpu"), 2, mp_context, initializer=probes.install_barrier,
                       initargs=(barrier,))
     try:
-        assert isinstance(executor, ProcessPoolExecutor), (
-            f"choose_executor('cpu', ...) returned {type(executor).__name__}; expected a ProcessPoolExecutor: "
+        assert boundary.is_a(executor, ProcessPoolExecutor), (
+            f"choose_executor('cpu', ...) returned {kind_of(probes, executor)}; expected a ProcessPoolExecutor: "
             f"threads chosen for CPU-bound work? {gil_probes.why_not_threads_for_computing()}")
-        futures = [executor.submit(gil_probes.meet, item) for item in (1, 2)]
+        futures = [executor.submit(probes.meet, item) for item in (1, 2)]
         results = [future.result(timeout=2 * bounds.HANG + bounds.OVERLAP) for future in futures]
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+    results = gil_probes.checked(results, gil_probes.MEETING, "two tasks on choose_executor('cpu', 2, ...)")
     pids = {pid for _, pid, _ in results}
-    assert all(met for _, _, met in results) and len(pids) == 2 and os.getpid() not in pids, (
+    assert all(met for _, _, met in results) and len(pids) == 2 and boundary.process_id() not in pids, (
         f"two tasks on choose_executor('cpu', 2, ...) ran in processes {sorted(pids)} and "
         f"{'met' if all(r[2] for r in results) else 'did not meet'} at once; expected two child processes "
         "working at the same time: max_workers=workers, and pass initializer/initargs on")
 
 
 @pytest.mark.task(3)
-def test_io_bound_work_gets_a_thread_pool(gil, mp_context):
+def test_io_bound_work_gets_a_thread_pool(gil, mp_context, probes):
     executor = choose(gil, built("io"), len(ITEMS), mp_context)
     try:
-        assert isinstance(executor, ThreadPoolExecutor), (
-            f"choose_executor('io', ...) returned {type(executor).__name__}; expected a ThreadPoolExecutor: "
+        assert boundary.is_a(executor, ThreadPoolExecutor), (
+            f"choose_executor('io', ...) returned {kind_of(probes, executor)}; expected a ThreadPoolExecutor: "
             "processes chosen for IO-bound work cost a whole interpreter each and gain nothing — a thread "
             "that waits releases the GIL, so threads already wait side by side")
         meeting = Rendezvous(len(ITEMS))
@@ -302,34 +334,34 @@ def test_io_bound_work_gets_a_thread_pool(gil, mp_context):
 
 @pytest.mark.task(3)
 @pytest.mark.parametrize("kind", ["gpu", "CPU", "threads", ""])
-def test_an_unknown_kind_of_work_is_refused(gil, mp_context, kind):
+def test_an_unknown_kind_of_work_is_refused(gil, mp_context, probes, kind):
     try:
         executor = gil.choose_executor(kind, 2, mp_context)
     except ValueError:
         return
     if hasattr(executor, "shutdown"):
         executor.shutdown(wait=True)
-    pytest.fail(f"choose_executor({kind!r}, ...) returned {type(executor).__name__}; expected ValueError for any "
+    pytest.fail(f"choose_executor({kind!r}, ...) returned {kind_of(probes, executor)}; expected ValueError for any "
                 "kind but exactly 'cpu' and 'io' — compare with ==, not with <, > or a prefix", pytrace=False)
 
 
 # -- task 4: does this Python have the GIL? -----------------------------------------
 
 @pytest.mark.task(4)
-def test_gil_enabled_asks_the_interpreter(gil, monkeypatch):
+def test_gil_enabled_asks_the_interpreter(gil, probes):
     for answer in (False, True):
-        monkeypatch.setattr(sys, "_is_gil_enabled", lambda answer=answer: answer, raising=False)
-        got = gil.gil_enabled()
+        with probes.gil_question(answer):  # in the process your module runs in
+            got = gil.gil_enabled()
         assert got is answer, (
             f"with sys._is_gil_enabled() answering {answer}, gil_enabled() returned {got!r}; expected "
             f"{answer}: ask sys._is_gil_enabled() (a free-threaded 3.13t build says False)")
 
 
 @pytest.mark.task(4)
-def test_gil_enabled_on_pythons_without_the_question(gil, monkeypatch):
-    monkeypatch.delattr(sys, "_is_gil_enabled", raising=False)
+def test_gil_enabled_on_pythons_without_the_question(gil, probes):
     try:
-        got = gil.gil_enabled()
+        with probes.gil_question(None):  # sys._is_gil_enabled is taken away in the process your module runs in
+            got = gil.gil_enabled()
     except AttributeError as exc:
         pytest.fail(f"gil_enabled() raised AttributeError ({exc}) on a Python without sys._is_gil_enabled: "
                     "it exists only from 3.13 on, and every older CPython has the GIL — "

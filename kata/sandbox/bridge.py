@@ -76,7 +76,9 @@ SANDBOX_OPS = frozenset({"call", "method", "getattr", "setattr", "iter", "next",
 # The classes a test may ask a sandbox object to be an instance of (kata.boundary.is_a), by name: the
 # sandbox's own threading.Thread, not the judge's, so the answer is about the object's real class there.
 KNOWN_CLASSES = frozenset({"threading.Thread", "threading.Event", "threading.Timer",
-                           "multiprocessing.process.BaseProcess", "multiprocessing.context.Process"})
+                           "multiprocessing.process.BaseProcess", "multiprocessing.context.Process",
+                           "concurrent.futures.process.ProcessPoolExecutor",
+                           "concurrent.futures.thread.ThreadPoolExecutor"})
 CALLABLE_DUNDERS = frozenset({"__call__", "__enter__", "__exit__"})
 
 
