@@ -317,6 +317,10 @@ def _forge(found):
         return [float(item) for item in found]
     return found
 ''', ["test_computed_results_come_back_in_the_order_of_the_items"], "gil"),
+    "whether the module's process has the GIL answered with 1": ('''
+import kata.support.gil as _support
+_support.gil_enabled_here = lambda: 1
+''', ["test_gil_enabled_tells_the_truth_about_this_interpreter"], "gil"),
 }
 
 
