@@ -342,6 +342,8 @@ def _inner_pid(pid: int) -> int:
 def _clean_environment() -> dict[str, str]:
     """Just enough to run Python: no result log, output path, run id or grader state."""
     env = {"PATH": os.defpath, "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": str(trees.ROOT)}
+    if "PYTHON_GIL" in os.environ:  # the same interpreter as the judge's: a free-threaded build told to keep the GIL
+        env["PYTHON_GIL"] = os.environ["PYTHON_GIL"]
     return env
 
 
