@@ -19,7 +19,8 @@ from kata.sandbox import containment
 TOPIC = "locks"  # the topic of the in-process controls
 # The attacks on the judge's harness are the same whatever the topic; they run against every topic whose
 # tests trust something new from the sandbox (a returned Thread, a caller's identity, a frozen clock).
-SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks", "processes", "join", "process_locks", "gil")
+SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks", "processes", "join", "process_locks", "gil",
+             "pools")
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
 
 FORGE_LOG = '''
@@ -321,6 +322,78 @@ def _forge(found):
 import kata.support.gil as _support
 _support.gil_enabled_here = lambda: 1
 ''', ["test_gil_enabled_tells_the_truth_about_this_interpreter"], "gil"),
+    # Without the judge's check each pools answer below passes tests that read it (0 and False are false,
+    # 2.0 == 2, a tuple or lists of ints read as what they stand for, a url of a str subclass is handed on
+    # unread); with it, every test that reads the answer fails.
+    "the pools relay's record answered with 0 for a result() before every submit": ('''
+import kata.support.pools as _support
+_record = _support.RelayPool.record
+_support.RelayPool.record = lambda self: dict(_record(self), waited_early=int(self.waited_early))
+''', ["test_results_come_back_in_input_order_though_tasks_finish_in_reverse[thread]",
+      "test_results_come_back_in_input_order_though_tasks_finish_in_reverse[process]"], "pools"),
+    "the pools recorder's pool sizes answered as floats": ('''
+import kata.support.pools as _support
+_record = _support.PoolRecorder.record
+_support.PoolRecorder.record = lambda self: dict(_record(self), made=[float(size) for size in self.made])
+''', ["test_the_crawler_writes_one_line_per_page_none_lost_or_doubled",
+      "test_the_crawler_fetches_the_pages_at_the_same_time", "test_the_callbacks_append_their_lines_under_one_lock",
+      "test_a_page_that_fails_gets_an_error_line_and_the_others_still_get_theirs",
+      "test_the_crawler_never_fetches_more_than_max_workers_pages_at_once",
+      "test_the_crawler_shuts_its_pool_down_and_waits_for_every_callback",
+      "test_first_match_cancels_the_tasks_that_have_not_started"], "pools"),
+    "the pools recorder's shutdowns answered as lists of 1 and 0": ('''
+import kata.support.pools as _support
+_record = _support.PoolRecorder.record
+_support.PoolRecorder.record = lambda self: dict(_record(self), shutdowns=[[int(wait), int(cancel)]
+                                                                           for wait, cancel in self.shutdowns])
+''', ["test_the_crawler_writes_one_line_per_page_none_lost_or_doubled",
+      "test_the_crawler_fetches_the_pages_at_the_same_time", "test_the_callbacks_append_their_lines_under_one_lock",
+      "test_a_page_that_fails_gets_an_error_line_and_the_others_still_get_theirs",
+      "test_the_crawler_never_fetches_more_than_max_workers_pages_at_once",
+      "test_the_crawler_shuts_its_pool_down_and_waits_for_every_callback",
+      "test_first_match_cancels_the_tasks_that_have_not_started"], "pools"),
+    "the pools meeting point's missed requests answered with False": ('''
+import kata.support.pools as _support
+_record = _support.MeetingPoint.record
+_support.MeetingPoint.record = lambda self: dict(_record(self), missed=self.missed > 0)
+''', ["test_the_crawler_fetches_the_pages_at_the_same_time",
+      "test_the_crawler_never_fetches_more_than_max_workers_pages_at_once"], "pools"),
+    "the pools server's peak of requests at once answered as a float": ('''
+import kata.support.pools as _support
+_support.Site.peak = lambda self: float(self.occupancy.peak)
+''', ["test_the_crawler_never_fetches_more_than_max_workers_pages_at_once"], "pools"),
+    "the pools server's url answered as a str of its own class": ('''
+import kata.support.pools as _support
+class _Url(str):
+    pass
+_url = _support.Site.url
+_support.Site.url = lambda self, path: _Url(_url(self, path))
+''', ["test_fetch_returns_the_url_and_the_page_text", "test_the_crawler_writes_one_line_per_page_none_lost_or_doubled",
+      "test_the_crawler_fetches_the_pages_at_the_same_time", "test_the_callbacks_append_their_lines_under_one_lock",
+      "test_a_page_that_fails_gets_an_error_line_and_the_others_still_get_theirs",
+      "test_the_crawler_never_fetches_more_than_max_workers_pages_at_once",
+      "test_the_crawler_shuts_its_pool_down_and_waits_for_every_callback"], "pools"),
+    "the pools worker processes' counters answered with a float peak and False for none missed": ('''
+import kata.support.pools as _support
+_record = _support.Occupied.record
+_support.Occupied.record = lambda self: {"peak": float(_record(self)["peak"]), "missed": False}
+''', ["test_run_pool_runs_max_workers_tasks_at_once_and_never_more"], "pools"),
+    "the pools worker processes' finishing order answered as a tuple": ('''
+import kata.support.pools as _support
+_record = _support.Reversed.record
+_support.Reversed.record = lambda self: {"finished": tuple(_record(self)["finished"])}
+''', ["test_run_pool_keeps_input_order_and_leaves_no_worker_behind"], "pools"),
+    "the pools context's story answered with True for workers and False for none left": ('''
+import kata.support.pools as _support
+_story = _support.pool_story
+_support.pool_story = lambda ctx: dict(_story(ctx), workers=True, left=False)
+''', ["test_run_pool_runs_max_workers_tasks_at_once_and_never_more",
+      "test_run_pool_keeps_input_order_and_leaves_no_worker_behind"], "pools"),
+    "the pools first_match() task's started items answered as a tuple": ('''
+import kata.support.pools as _support
+_record = _support.Lookout.record
+_support.Lookout.record = lambda self: {"started": tuple(_record(self)["started"])}
+''', ["test_first_match_cancels_the_tasks_that_have_not_started"], "pools"),
 }
 
 

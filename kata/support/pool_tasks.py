@@ -24,6 +24,10 @@ def square_and_pid(x):
     return x * x, os.getpid()
 
 
+def no_match(item):
+    return None
+
+
 def fail_on_three(x):
     if x == 3:
         raise ValueError("task 3 failed on purpose")

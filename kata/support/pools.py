@@ -10,13 +10,21 @@ order every time, never by luck.
 ``PoolRecorder`` makes ``SpyPool`` executors (real ThreadPoolExecutors) that
 record how they were made and shut down, and lets a test hold a finished task's
 worker until the caller has cancelled what had not started.
+
+Under --sandbox a test takes these probes, the page server and the pools it
+hands the code under test from the sandbox's own import of this module
+(kata.boundary.support), where the module runs its pools, its tasks and its
+children; what they saw reaches the judge as records of plain data
+(``record()``), which the test takes only when well formed (``checked``).
 """
 from __future__ import annotations
 
+import os
 import threading
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 
 from kata import bounds, stall
+from kata.httpserver import PageServer
 from kata.timeline import Timeline
 
 
@@ -77,6 +85,12 @@ class RelayPool(Executor):
     def __exit__(self, *exc):
         self.close()
         return False
+
+    def record(self) -> dict:
+        """What the relay saw, as plain data (the shape is RELAY_RECORD)."""
+        with self._cond:
+            return {"waited_early": self.waited_early, "completion_order": list(self.completion_order),
+                    "timeline": self.timeline.render()}
 
     # -- inside -----------------------------------------------------------
 
@@ -167,6 +181,11 @@ class PoolRecorder:
         self.futures: list[Future] = []
         self._lock = threading.Lock()
 
+    def record(self) -> dict:
+        """What the pools made here went through, as plain data (the shape is RECORDER_RECORD)."""
+        with self._lock:
+            return {"made": list(self.made), "shutdowns": [(bool(wait), bool(cancel)) for wait, cancel in self.shutdowns]}
+
     def executor(self, *args, **kwargs) -> SpyPool:
         pool = SpyPool(self, *args, **kwargs)
         with self._lock:
@@ -228,19 +247,209 @@ class ProcessPoolsMade:
     a matter of luck. Held, they run until the test looks.
     """
 
-    def __init__(self, monkeypatch) -> None:
-        from concurrent.futures import ProcessPoolExecutor
-
+    def __init__(self) -> None:
         self.pools: list = []
-        original = ProcessPoolExecutor.__init__
+        original = self._original = ProcessPoolExecutor.__init__
 
         def recording_init(pool, *args, **kwargs):
             self.pools.append(pool)
             original(pool, *args, **kwargs)
 
-        monkeypatch.setattr(ProcessPoolExecutor, "__init__", recording_init)
+        ProcessPoolExecutor.__init__ = recording_init
 
     def close(self) -> None:
+        ProcessPoolExecutor.__init__ = self._original
         for pool in self.pools:
             pool.shutdown(wait=True, cancel_futures=True)
         self.pools.clear()
+
+
+class PretendCpus:
+    """os.cpu_count() (and os.process_cpu_count(), 3.13+) say ``count`` in this process until close().
+
+    A pool made without max_workers takes its size from them: a test that fixes
+    them gives the same verdict on every machine.
+    """
+
+    def __init__(self, count: int) -> None:
+        self._saved = {name: getattr(os, name) for name in ("cpu_count", "process_cpu_count") if hasattr(os, name)}
+        for name in self._saved:
+            setattr(os, name, lambda: count)
+
+    def close(self) -> None:
+        for name, function in self._saved.items():
+            setattr(os, name, function)
+
+
+def thread_pool(max_workers: int) -> ThreadPoolExecutor:
+    return ThreadPoolExecutor(max_workers=max_workers)
+
+
+def process_pool(max_workers: int, mp_context) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=max_workers, mp_context=mp_context)
+
+
+# -- the page server and the requests it holds -------------------------------------
+
+class MeetingPoint:
+    """A server hook: requests wait until ``parties`` are in at once (or OVERLAP passes), drawn on a timeline."""
+
+    def __init__(self, parties: int, over: int | None = None, short: float = 0.1) -> None:
+        self.timeline = Timeline()
+        self.meet = threading.Barrier(parties, timeout=bounds.OVERLAP)
+        self.over = threading.Barrier(over, timeout=short) if over else None
+        self.missed = 0
+        self._lock = threading.Lock()
+
+    def __call__(self, path) -> None:
+        self.timeline.start(path)
+        try:
+            stall.barrier_wait(self.meet, "waits at the server for the other requests to come in at once")
+        except threading.BrokenBarrierError:
+            with self._lock:
+                self.missed += 1
+        if self.over is not None:
+            try:
+                self.over.wait()
+            except threading.BrokenBarrierError:
+                pass
+        self.timeline.end(path)
+
+    def close(self) -> None:
+        """After the call: a request that comes now (a task let run by the release) must not wait here."""
+        self.meet.abort()
+        if self.over is not None:
+            self.over.abort()
+
+    def record(self) -> dict:
+        """What the meeting point saw, as plain data (the shape is MEETING_RECORD)."""
+        with self._lock:
+            return {"missed": self.missed, "timeline": self.timeline.render()}
+
+
+class Site(PageServer):
+    """The PageServer a test crawls, which can hold its requests at a MeetingPoint (``meet``)."""
+
+    def meet(self, parties: int, over: int | None = None, short: float = 0.1) -> MeetingPoint:
+        self.on_request = MeetingPoint(parties, over, short)
+        return self.on_request
+
+    def release(self) -> None:
+        """Let every request held at the meeting point go on (a stuck crawl must not keep the server waiting)."""
+        if isinstance(self.on_request, MeetingPoint):
+            self.on_request.close()
+
+    def peak(self) -> int:
+        """The most requests the server was handling at once."""
+        return self.occupancy.peak
+
+
+# -- process pools: what the tasks saw ---------------------------------------------
+
+class Occupied:
+    """The probes occupy() gets through the pool's initializer, made with the test's context."""
+
+    def __init__(self, ctx, hang: float, short: float) -> None:
+        self._inside, self._peak, self._missed = ctx.Value("i", 0), ctx.Value("i", 0), ctx.Value("i", 0)
+        meet = ctx.Barrier(2, timeout=hang)  # a second worker process may be slow to start
+        over = ctx.Barrier(3, timeout=short)
+        self.initargs = (ctx.Lock(), self._inside, self._peak, meet, over, self._missed)
+
+    def record(self) -> dict:
+        """The most tasks inside at once, and how many never met another (the shape is OCCUPIED_RECORD)."""
+        return {"peak": self._peak.value, "missed": self._missed.value}
+
+
+class Reversed:
+    """The probes finish_in_reverse() gets: gates opened last item first, and the order the tasks finished."""
+
+    def __init__(self, ctx, count: int) -> None:
+        gates = [ctx.Event() for _ in range(count)]
+        gates[-1].set()  # the last item may finish at once; each one before waits for the one after it
+        self._order, self._count = ctx.Array("i", count), ctx.Value("i", 0)
+        self.initargs = (gates, self._order, self._count, ctx.Lock())
+
+    def record(self) -> dict:
+        """The items in the order their tasks finished (the shape is REVERSED_RECORD)."""
+        return {"finished": list(self._order[:self._count.value])}
+
+
+def pool_story(ctx) -> dict:
+    """What the test's SpyContext built for process pools, as plain data (the shape is POOL_STORY)."""
+    workers = ctx.pool_workers()
+    return {"workers": len(workers), "sizes": ctx.pool_sizes(),
+            "left": sum(1 for worker in workers if worker.exitcode is None)}
+
+
+# -- first_match(): the task that finds the match ---------------------------------------
+
+class Lookout:
+    """first_match()'s fn: notes every item started; "a" stays running until the caller has had its chance
+    to cancel, and "b" matches once every item was submitted."""
+
+    def __init__(self, recorder: PoolRecorder) -> None:
+        self.recorder = recorder
+        self.started: list = []
+        self._lock = threading.Lock()
+
+    def __call__(self, item):
+        with self._lock:
+            self.started.append(item)
+        if item == "a":
+            self.recorder.settled.wait(bounds.HANG)  # still running when the match is found
+        if item == "b":
+            self.recorder.all_submitted.wait(bounds.HANG)
+            return "found b"
+        return None
+
+    def record(self) -> dict:
+        """The items whose tasks started, in that order (the shape is LOOKOUT_RECORD)."""
+        with self._lock:
+            return {"started": list(self.started)}
+
+
+# -- what the judge reads back ---------------------------------------------------------
+
+RELAY_RECORD = {"waited_early": bool, "completion_order": [int], "timeline": str}
+RECORDER_RECORD = {"made": [{int, type(None)}], "shutdowns": [(bool, bool)]}
+MEETING_RECORD = {"missed": int, "timeline": str}
+OCCUPIED_RECORD = {"peak": int, "missed": int}
+REVERSED_RECORD = {"finished": [int]}
+POOL_STORY = {"workers": int, "sizes": [int], "left": int}
+LOOKOUT_RECORD = {"started": [str]}
+
+
+def _fits(value, shape) -> bool:
+    """A list shape holds items of its one shape, a tuple shape is a tuple item by item, a set any of its
+    types; a type is that exact type (a bool is no int, an int no float)."""
+    if type(shape) is list:
+        return type(value) is list and all(_fits(item, shape[0]) for item in value)
+    if type(shape) is tuple:
+        return type(value) is tuple and len(value) == len(shape) and all(map(_fits, value, shape))
+    if type(shape) is set:
+        return type(value) in shape
+    return type(value) is shape
+
+
+def checked(record, shape: dict, what: str) -> dict:
+    """``record`` if it is a dict with exactly ``shape``'s string keys, each value fitting its shape.
+
+    Anything else is no record: the test that needed it fails, whatever it says.
+    """
+    if type(record) is not dict or any(type(key) is not str for key in record) or set(record) != set(shape) \
+            or not all(_fits(record[key], kind) for key, kind in shape.items()):
+        raise ValueError(f"{what} did not say what it saw (it answered {type(record).__name__})")
+    return record
+
+
+def checked_text(value, what: str) -> str:
+    """A str from the sandbox (a url, a page), or the test fails."""
+    if type(value) is not str:
+        raise ValueError(f"{what} was not a string (it was a {type(value).__name__})")
+    return value
+
+
+def checked_count(value, what: str) -> int:
+    if type(value) is not int:
+        raise ValueError(f"{what} was not a whole number (it was a {type(value).__name__})")
+    return value
