@@ -152,6 +152,19 @@ while _frame is not None:
 }
 
 
+def bridge_answers(forged: str) -> str:
+    """Code that makes the sandbox's bridge answer the judge ``forged``, an expression of what it would
+    have answered (``found``) and of the operation asked for (``op``, ``name``)."""
+    return f'''
+import kata.sandbox.bridge as _bridge
+_perform = _bridge.perform
+def _perform_forged(target, op, name, args, kwargs, ops):
+    found = _perform(target, op, name, args, kwargs, ops)
+    return {forged}
+_bridge.perform = _perform_forged
+'''
+
+
 # What the sandbox answers the judge, made malformed by the module. Each must make the tests that rely on
 # the answer fail, never pass: (code appended to the timers solution, the tests that must fail then), or
 # (code, tests, the topic whose solution it is appended to).
@@ -251,33 +264,16 @@ def _forged(*args):
     return ending
 _support.run_program = _forged
 ''', ["test_when_the_program_ends_the_helper_is_stopped_and_the_job_waited_for"], "daemons"),
-    "a daemons child's report says it is a daemon with 1": ('''
-import kata.sandbox.bridge as _bridge
-_perform = _bridge.perform
-def _perform_forged(target, op, name, args, kwargs, ops):
-    found = _perform(target, op, name, args, kwargs, ops)
-    return dict(found, daemon=1) if type(found) is dict and "daemon" in found else found
-_bridge.perform = _perform_forged
-''', ["test_start_daemon_returns_a_running_daemon_that_knows_it",
-      "test_helper_is_a_daemon_and_job_an_ordinary_child"], "daemons"),
-    "a daemons Process's is_alive() answered with 'yes'": ('''
-import kata.sandbox.bridge as _bridge
-_perform = _bridge.perform
-def _perform_forged(target, op, name, args, kwargs, ops):
-    found = _perform(target, op, name, args, kwargs, ops)
-    if (op, name) == ("getattr", "is_alive"):
-        return lambda: "yes" if found() else ""
-    return found
-_bridge.perform = _perform_forged
-''', ["test_start_daemon_returns_a_running_daemon_that_knows_it"], "daemons"),
-    "a daemons Process's daemon flag answered with 1": ('''
-import kata.sandbox.bridge as _bridge
-_perform = _bridge.perform
-def _perform_forged(target, op, name, args, kwargs, ops):
-    found = _perform(target, op, name, args, kwargs, ops)
-    return int(found) if (op, name) == ("getattr", "daemon") and type(found) is bool else found
-_bridge.perform = _perform_forged
-''', ["test_start_daemon_returns_a_running_daemon_that_knows_it"], "daemons"),
+    "a daemons child's report says it is a daemon with 1": (bridge_answers(
+        'dict(found, daemon=1) if type(found) is dict and "daemon" in found else found'),
+        ["test_start_daemon_returns_a_running_daemon_that_knows_it",
+         "test_helper_is_a_daemon_and_job_an_ordinary_child"], "daemons"),
+    "a daemons Process's is_alive() answered with 'yes'": (bridge_answers(
+        '(lambda: "yes" if found() else "") if (op, name) == ("getattr", "is_alive") else found'),
+        ["test_start_daemon_returns_a_running_daemon_that_knows_it"], "daemons"),
+    "a daemons Process's daemon flag answered with 1": (bridge_answers(
+        'int(found) if (op, name) == ("getattr", "daemon") and type(found) is bool else found'),
+        ["test_start_daemon_returns_a_running_daemon_that_knows_it"], "daemons"),
 }
 
 
