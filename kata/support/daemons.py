@@ -131,6 +131,8 @@ SCRIPT = '''\
 import json
 import multiprocessing as mp
 import os
+import sys
+import traceback
 
 from kata.impl.daemons import daemons
 from kata.support import daemons as probe
@@ -139,7 +141,14 @@ if __name__ == "__main__":
     ctx = mp.get_context()  # the start method chosen on the command line
     pid_box, started, job_started = ctx.Value("i", 0), ctx.Event(), ctx.Event()
     job_args = (pid_box, started, job_started, {marker!r}, os.getpid())
-    helper, job = daemons.start_helper_and_job(ctx, probe.serve_forever, (pid_box, started), probe.outlive, job_args)
+    try:
+        helper, job = daemons.start_helper_and_job(ctx, probe.serve_forever, (pid_box, started), probe.outlive,
+                                                   job_args)
+    except Exception:
+        open({raised!r}, "w").close()  # no report can come now, whether or not the program can end
+        sys.stderr.write(traceback.format_exc())  # as Python prints it, in one write, which wakes the test
+        sys.stderr.flush()
+        raise SystemExit(1)
     started.wait()  # no timeouts in the program: the test bounds it, and a stall in it is seen at once
     job_started.wait()
     with open({report!r}, "w") as out:
@@ -161,8 +170,10 @@ class ScriptRun:
         self.start_method = start_method
         self.marker = self.folder / "job-finished.txt"
         self.report_path = self.folder / "main-code-ended.json"
+        self.raised_path = self.folder / "main-code-raised"
         self.script = self.folder / "program.py"
-        self.script.write_text(SCRIPT.format(marker=str(self.marker), report=str(self.report_path)),
+        self.script.write_text(SCRIPT.format(marker=str(self.marker), report=str(self.report_path),
+                                             raised=str(self.raised_path)),
                                encoding="utf-8")
         self.process: subprocess.Popen | None = None
         self.ended = False
@@ -172,6 +183,9 @@ class ScriptRun:
 
     def run(self, timeout: float = CHILD_BOUND, give_up=None) -> None:
         """Wait until the program ends, ``timeout`` passes, or ``give_up(report)`` says it never will.
+
+        The wait also ends when the program's main code raised: no report can come then, and a
+        non-daemon child it started may keep the program from ever ending.
 
         Nothing here polls: one thread copies the program's output (a pipe only the program's
         processes hold) and another waits for it to exit, so when every process of the program
@@ -193,7 +207,7 @@ class ScriptRun:
         for thread in self._threads:
             thread.start()
         with self._changed:
-            stall.wait_for(self._changed, lambda: self.process.returncode is not None or (
+            stall.wait_for(self._changed, lambda: self.process.returncode is not None or self.raised_path.exists() or (
                 give_up is not None and (report := self.report()) is not None and give_up(report)),
                 timeout, "waits for the daemons program to end")
             self.ended = self.process.returncode is not None
