@@ -47,7 +47,9 @@ def report(reply, release, *args):
     """Tell the parent who we are, whether we are a daemon and what we got; stay until ``release``."""
     me = multiprocessing.current_process()
     reply.put({"pid": os.getpid(), "daemon": me.daemon, "args": args})
-    stall_child.event_wait(release, CHILD_BOUND, "waits for the test to let it go")
+    # Held past the test's bound on the call that started it (CHILD_BOUND): a child that code joins
+    # before returning is still held when the test gives up, never let go just in time to pass.
+    stall_child.event_wait(release, 2 * CHILD_BOUND, "waits for the test to let it go")
 
 
 def serve_forever(pid_box, started):
