@@ -19,8 +19,8 @@ from kata.sandbox import containment
 TOPIC = "locks"  # the topic of the in-process controls
 # The attacks on the judge's harness are the same whatever the topic; they run against every topic whose
 # tests trust something new from the sandbox (a returned Thread, a caller's identity, a frozen clock).
-SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks", "processes", "join", "process_locks", "gil",
-             "pools")
+SANDBOXED = ("locks", "timers", "events", "threads", "deadlocks", "processes", "join", "daemons", "process_locks",
+             "gil", "pools")
 pytestmark = pytest.mark.timeout(3600)  # whole topic runs, bounded by the engine itself
 
 FORGE_LOG = '''
@@ -159,6 +159,19 @@ import kata.sandbox.bridge as _bridge
 _perform = _bridge.perform
 _bridge.perform = lambda target, op, name, args, kwargs, ops: _forge(_perform(target, op, name, args, kwargs, ops))
 '''
+
+def bridge_answers(forged: str) -> str:
+    """Code that makes the sandbox's bridge answer the judge ``forged``, an expression of what it would
+    have answered (``found``) and of the operation asked for (``op``, ``name``)."""
+    return f'''
+import kata.sandbox.bridge as _bridge
+_perform = _bridge.perform
+def _perform_forged(target, op, name, args, kwargs, ops):
+    found = _perform(target, op, name, args, kwargs, ops)
+    return {forged}
+_bridge.perform = _perform_forged
+'''
+
 
 # What the sandbox answers the judge, made malformed by the module. Each must make the tests that rely on
 # the answer fail, never pass: (code appended to the timers solution, the tests that must fail then), or
@@ -394,6 +407,35 @@ import kata.support.pools as _support
 _record = _support.Lookout.record
 _support.Lookout.record = lambda self: {"started": tuple(_record(self)["started"])}
 ''', ["test_first_match_cancels_the_tasks_that_have_not_started"], "pools"),
+    "the daemons program's ending answered with a string": ('''
+import kata.support.daemons as _support
+_support.run_program = lambda folder, start_method, bound: "it ended as it should"
+''', ["test_when_the_program_ends_the_helper_is_stopped_and_the_job_waited_for"], "daemons"),
+    "the daemons program's ending says no helper is left with 0": ('''
+import kata.support.daemons as _support
+_run_program = _support.run_program
+_support.run_program = lambda *args: dict(_run_program(*args), helper_left=0)
+''', ["test_when_the_program_ends_the_helper_is_stopped_and_the_job_waited_for"], "daemons"),
+    "the daemons program's report says its children were alive with 1": ('''
+import kata.support.daemons as _support
+_run_program = _support.run_program
+def _forged(*args):
+    ending = _run_program(*args)
+    if ending["report"] is not None:
+        ending["report"].update(helper_alive=1, job_alive=1)
+    return ending
+_support.run_program = _forged
+''', ["test_when_the_program_ends_the_helper_is_stopped_and_the_job_waited_for"], "daemons"),
+    "a daemons child's report says it is a daemon with 1": (bridge_answers(
+        'dict(found, daemon=1) if type(found) is dict and "daemon" in found else found'),
+        ["test_start_daemon_returns_a_running_daemon_that_knows_it",
+         "test_helper_is_a_daemon_and_job_an_ordinary_child"], "daemons"),
+    "a daemons Process's is_alive() answered with 'yes'": (bridge_answers(
+        '(lambda: "yes" if found() else "") if (op, name) == ("getattr", "is_alive") else found'),
+        ["test_start_daemon_returns_a_running_daemon_that_knows_it"], "daemons"),
+    "a daemons Process's daemon flag answered with 1": (bridge_answers(
+        'int(found) if (op, name) == ("getattr", "daemon") and type(found) is bool else found'),
+        ["test_start_daemon_returns_a_running_daemon_that_knows_it"], "daemons"),
 }
 
 

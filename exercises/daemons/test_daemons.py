@@ -5,16 +5,17 @@ ends with the main program" is about the end of a whole program, so task 2
 runs a small program in a subprocess (under the same start method), waits for
 it with a hang bound, and then asks the operating system (psutil) which of its
 children are still there. Nothing sleeps: the job child of that program waits
-until the helper is really gone before it finishes.
+until the helper is really gone before it finishes. The probes, the clean-up and the
+program run where your module runs (the ``probes`` fixture): in this process,
+or under --sandbox in the sandbox's, so your children are always the children
+of your module's process.
 """
-import os
-
 import pytest
 
-from kata import bounds
+from kata import boundary, bounds
 from kata.contexts import process_topic_fixture, spy_context_fixture
 from kata.support import daemons as probe
-from kata.support.processes import CHILD_BOUND, NOTHING, cleanup, pickling_error, receive
+from kata.support.processes import CHILD_BOUND, NOTHING, pickling_error, receive
 from kata.workers import run_bounded
 
 daemons = process_topic_fixture("daemons")  # refuses queues and locks kept as module globals
@@ -43,33 +44,46 @@ def call_bounded(what, call, *args, timeout=CHILD_BOUND, hang_hint=""):
         raise
 
 
+@pytest.fixture
+def probes():
+    """kata.support.daemons as your module's process has it: the targets its children run, the clean-up."""
+    return boundary.support(probe)
+
+
+def made_by(ctx, process) -> bool:
+    """Whether ``ctx`` built ``process`` (the context records every Process it builds)."""
+    built = ctx.built
+    return type(built) is list and any(made is process for made in built)
+
+
 def reported(process, reply, who):
     heard = receive(reply, process)
     if heard is NOTHING:
         pytest.fail(f"the {who} ended (exit code {process.exitcode!r}) without calling its target: pass "
                     "target=target and args=args to ctx.Process", pytrace=False)
-    return heard
+    return probe.checked_report(heard, who)
 
 
 # -- task 1: start a helper as a daemon ---------------------------------------------
 
 @pytest.mark.task(1)
-def test_start_daemon_runs_target_with_its_args_in_a_child(daemons, mp_context):
+def test_start_daemon_runs_target_with_its_args_in_a_child(daemons, mp_context, probes):
     reply, release = mp_context.Queue(), mp_context.Event()
     process = None
     try:
-        process = call_bounded("start_daemon()", daemons.start_daemon, mp_context, probe.report, reply, release,
+        process = call_bounded("start_daemon()", daemons.start_daemon, mp_context, probes.report, reply, release,
                                "lamp", 2)
-        if process not in mp_context.built:
+        if not made_by(mp_context, process):
             pytest.fail("start_daemon(ctx, ...) returned a Process that ctx did not make: build it with "
                         "ctx.Process(...), not multiprocessing.Process(...), so that it starts the way the caller "
                         "chose (fork, forkserver or spawn)", pytrace=False)
         heard = reported(process, reply, "daemon")
         release.set()
     finally:
-        cleanup(process)
-    assert heard["pid"] != os.getpid() and heard["pid"] == process.pid, (
-        f"the target ran in pid {heard['pid']}; the test is {os.getpid()}, the Process says {process.pid}: "
+        probes.cleanup(process)
+    parent = boundary.process_id()  # the process your module runs in
+    assert heard["pid"] != parent and heard["pid"] == process.pid, (
+        f"the target ran in pid {heard['pid']}; the test is {parent}, the Process says {process.pid}: "
         "start() the process (run() would call the target here)")
     assert heard["args"] == ("lamp", 2), (
         f"start_daemon(ctx, target, reply, release, 'lamp', 2) called target with extra args {heard['args']!r}; "
@@ -77,20 +91,20 @@ def test_start_daemon_runs_target_with_its_args_in_a_child(daemons, mp_context):
 
 
 @pytest.mark.task(1)
-def test_start_daemon_returns_a_running_daemon_that_knows_it(daemons, mp_context):
+def test_start_daemon_returns_a_running_daemon_that_knows_it(daemons, mp_context, probes):
     reply, release = mp_context.Queue(), mp_context.Event()
     process = None
     try:
-        process = call_bounded("start_daemon()", daemons.start_daemon, mp_context, probe.report, reply, release)
+        process = call_bounded("start_daemon()", daemons.start_daemon, mp_context, probes.report, reply, release)
         heard = reported(process, reply, "daemon")
         alive = process.is_alive()
         release.set()
     finally:
-        cleanup(process)
+        probes.cleanup(process)
     assert heard["daemon"] is True, (
         "the child says it is not a daemon (multiprocessing.current_process().daemon is False in the child): "
         "set daemon=True before start() — the child learns what it is when it starts")
-    assert process.daemon is True and alive, (
+    assert process.daemon is True and alive is True, (
         f"start_daemon() returned a Process with daemon={process.daemon!r}, alive={alive!r}; expected a started "
         "daemon: daemon=True, then start()")
 
@@ -98,13 +112,14 @@ def test_start_daemon_returns_a_running_daemon_that_knows_it(daemons, mp_context
 # -- task 2: daemons end with the program; other children are waited for -------------
 
 @pytest.mark.task(2)
-def test_helper_is_a_daemon_and_job_an_ordinary_child(daemons, mp_context):
+def test_helper_is_a_daemon_and_job_an_ordinary_child(daemons, mp_context, probes):
     ctx = mp_context
     replies, releases = (ctx.Queue(), ctx.Queue()), (ctx.Event(), ctx.Event())
     pair = (None, None)
     try:
         pair = call_bounded("start_helper_and_job()", daemons.start_helper_and_job, ctx,
-                            probe.report, (replies[0], releases[0]), probe.report, (replies[1], releases[1], "job"),
+                            probes.report, (replies[0], releases[0]), probes.report,
+                            (replies[1], releases[1], "job"),
                             hang_hint=(": both children were held by the test, so a join() waits for ever — "
                                        "start_helper_and_job() must start both and return without waiting for "
                                        "them"))
@@ -116,7 +131,7 @@ def test_helper_is_a_daemon_and_job_an_ordinary_child(daemons, mp_context):
         for release in releases:
             release.set()
     finally:
-        cleanup(*(p for p in pair if p is not None))
+        probes.cleanup(*(p for p in pair if p is not None))
     assert heard_helper["daemon"] is True, (
         "the helper's child says it is not a daemon: start the helper with daemon=True (before start())")
     assert heard_job["daemon"] is False, (
@@ -127,16 +142,6 @@ def test_helper_is_a_daemon_and_job_an_ordinary_child(daemons, mp_context):
         "called with its own job_args")
 
 
-class NoProcesses:
-    """A stand-in context whose Process() stops the call at once: nothing is started."""
-
-    class Asked(Exception):
-        pass
-
-    def Process(self, *args, **kwargs):  # noqa: N802 - the name a context's method has
-        raise self.Asked
-
-
 # A whole small program: an interpreter, its imports, two children. A correct one ends
 # as soon as its job is done; the test stops waiting early when the program's own
 # report shows it cannot end (its helper is not a daemon).
@@ -145,25 +150,20 @@ PROGRAM_BOUND = 9 * bounds.HANG
 
 @pytest.mark.task(2)
 @pytest.mark.timeout(PROGRAM_BOUND + 60)
-def test_when_the_program_ends_the_helper_is_stopped_and_the_job_waited_for(daemons, start_method, tmp_path):
-    try:  # an unfinished stub fails here, in a moment, before any program runs
-        daemons.start_helper_and_job(NoProcesses(), print, (), print, ())
-    except NoProcesses.Asked:
-        pass
-    program = probe.ScriptRun(tmp_path, start_method)
-    try:
-        program.run(PROGRAM_BOUND, give_up=lambda report: report.get("helper_daemon") is False)
-        report, marker = program.report(), program.job_marker()
-        helper_left = report is not None and probe.running(report["helper"])
-    finally:
-        program.cleanup()
+def test_when_the_program_ends_the_helper_is_stopped_and_the_job_waited_for(daemons, probes, start_method,
+                                                                            tmp_path):
+    # An unfinished stub fails here, in a moment, before any program runs.
+    probes.try_without_processes(daemons.start_helper_and_job)
+    ending = probe.checked_ending(probes.run_program(str(boundary.writable_dir(tmp_path)), start_method,
+                                                     PROGRAM_BOUND))
+    report, marker, helper_left = ending["report"], ending["marker"], ending["helper_left"]
     if report is None:
         pytest.fail("the program's main code never finished (no report): start_helper_and_job() must start "
-                    f"both children and return without waiting for them. The program said:\n{program.output()}",
+                    f"both children and return without waiting for them. The program said:\n{ending['output']}",
                     pytrace=False)
-    if not program.ended:
-        why = ("its helper is not a daemon" if report.get("helper_daemon") is False
-               else "every process of it waits for ever" if program.stalled
+    if not ending["ended"]:
+        why = ("its helper is not a daemon" if report["helper_daemon"] is False
+               else "every process of it waits for ever" if ending["stalled"]
                else f"it did not end within {PROGRAM_BOUND:g} s")
         pytest.fail(
             f"the program's main code finished, but the program could not end ({why}): a non-daemon child "
@@ -206,6 +206,6 @@ def test_an_ordinary_process_may_start_children(daemons, mp_context):
     reply = mp_context.Queue()
     call_bounded("try_to_have_children()", daemons.try_to_have_children, mp_context, reply)
     answer = reply.get(timeout=CHILD_BOUND)
-    assert answer[0] == "started" and isinstance(answer[1], int) and answer[1] != os.getpid(), (
+    assert answer[0] == "started" and isinstance(answer[1], int) and answer[1] != boundary.process_id(), (
         f"try_to_have_children() called in the test's own (non-daemon) process put {answer!r}; expected "
         "('started', the child's pid): start the child, join it, then report")

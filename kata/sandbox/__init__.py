@@ -8,4 +8,4 @@ as in one process. rpyc 6 with ``bind_threads`` hung in that case.
 
 # The topics whose tests run under --sandbox; the others say so instead of running half-judged.
 SUPPORTED = frozenset({"locks", "semaphores", "timers", "events", "threads", "deadlocks", "processes", "join",
-                       "process_locks", "gil", "pools"})
+                       "daemons", "process_locks", "gil", "pools"})

@@ -4,6 +4,12 @@ Targets are module-level so that spawn and forkserver children can import
 them. The script test starts a whole small program (``python -c ...
 script.py``) because "a daemon ends when the main program ends" is about the
 end of a program, which a test cannot stage inside its own pytest process.
+
+Under --sandbox a test takes the targets, the clean-up and the program's run
+from the sandbox's own import of this module (kata.boundary.support), so the
+children and the program are started where the code under test runs; what
+the judge reads back (a child's report, how the program ended) it takes only
+when well formed (``checked_report``, ``checked_ending``).
 """
 from __future__ import annotations
 
@@ -21,7 +27,10 @@ from pathlib import Path
 import psutil
 
 from kata import stall, stall_child, stall_tree
+from kata.support import processes
 from kata.support.processes import CHILD_BOUND
+
+cleanup = processes.cleanup  # kill and join what a test started; taken from here where the children run
 
 POLL = 0.01  # how often the job looks whether the helper is gone (in the child; costs a correct run ~10 ms)
 
@@ -38,7 +47,9 @@ def report(reply, release, *args):
     """Tell the parent who we are, whether we are a daemon and what we got; stay until ``release``."""
     me = multiprocessing.current_process()
     reply.put({"pid": os.getpid(), "daemon": me.daemon, "args": args})
-    stall_child.event_wait(release, CHILD_BOUND, "waits for the test to let it go")
+    # Held past the test's bound on the call that started it (CHILD_BOUND): a child that code joins
+    # before returning is still held when the test gives up, never let go just in time to pass.
+    stall_child.event_wait(release, 2 * CHILD_BOUND, "waits for the test to let it go")
 
 
 def serve_forever(pid_box, started):
@@ -122,6 +133,8 @@ SCRIPT = '''\
 import json
 import multiprocessing as mp
 import os
+import sys
+import traceback
 
 from kata.impl.daemons import daemons
 from kata.support import daemons as probe
@@ -130,7 +143,14 @@ if __name__ == "__main__":
     ctx = mp.get_context()  # the start method chosen on the command line
     pid_box, started, job_started = ctx.Value("i", 0), ctx.Event(), ctx.Event()
     job_args = (pid_box, started, job_started, {marker!r}, os.getpid())
-    helper, job = daemons.start_helper_and_job(ctx, probe.serve_forever, (pid_box, started), probe.outlive, job_args)
+    try:
+        helper, job = daemons.start_helper_and_job(ctx, probe.serve_forever, (pid_box, started), probe.outlive,
+                                                   job_args)
+    except Exception:
+        open({raised!r}, "w").close()  # no report can come now, whether or not the program can end
+        sys.stderr.write(traceback.format_exc())  # as Python prints it, in one write, which wakes the test
+        sys.stderr.flush()
+        raise SystemExit(1)
     started.wait()  # no timeouts in the program: the test bounds it, and a stall in it is seen at once
     job_started.wait()
     with open({report!r}, "w") as out:
@@ -152,8 +172,10 @@ class ScriptRun:
         self.start_method = start_method
         self.marker = self.folder / "job-finished.txt"
         self.report_path = self.folder / "main-code-ended.json"
+        self.raised_path = self.folder / "main-code-raised"
         self.script = self.folder / "program.py"
-        self.script.write_text(SCRIPT.format(marker=str(self.marker), report=str(self.report_path)),
+        self.script.write_text(SCRIPT.format(marker=str(self.marker), report=str(self.report_path),
+                                             raised=str(self.raised_path)),
                                encoding="utf-8")
         self.process: subprocess.Popen | None = None
         self.ended = False
@@ -163,6 +185,9 @@ class ScriptRun:
 
     def run(self, timeout: float = CHILD_BOUND, give_up=None) -> None:
         """Wait until the program ends, ``timeout`` passes, or ``give_up(report)`` says it never will.
+
+        The wait also ends when the program's main code raised: no report can come then, and a
+        non-daemon child it started may keep the program from ever ending.
 
         Nothing here polls: one thread copies the program's output (a pipe only the program's
         processes hold) and another waits for it to exit, so when every process of the program
@@ -184,7 +209,7 @@ class ScriptRun:
         for thread in self._threads:
             thread.start()
         with self._changed:
-            stall.wait_for(self._changed, lambda: self.process.returncode is not None or (
+            stall.wait_for(self._changed, lambda: self.process.returncode is not None or self.raised_path.exists() or (
                 give_up is not None and (report := self.report()) is not None and give_up(report)),
                 timeout, "waits for the daemons program to end")
             self.ended = self.process.returncode is not None
@@ -240,3 +265,69 @@ class ScriptRun:
             self.process.wait(CHILD_BOUND)
         for thread in self._threads:  # the output pipe closes with the program's last process
             thread.join(CHILD_BOUND)
+
+
+# -- what a test asks of the module where it runs, and reads back as plain data --------
+
+class NoProcesses:
+    """A stand-in context whose Process() stops the call at once: nothing is started."""
+
+    class Asked(Exception):
+        pass
+
+    def Process(self, *args, **kwargs):  # noqa: N802 - the name a context's method has
+        raise self.Asked
+
+
+def try_without_processes(start_helper_and_job) -> None:
+    """Call start_helper_and_job() with a context that starts nothing: an unfinished stub raises at once."""
+    try:
+        start_helper_and_job(NoProcesses(), print, (), print, ())
+    except NoProcesses.Asked:
+        pass
+
+
+def run_program(folder, start_method: str, bound: float) -> dict:
+    """Run the daemons program under ``start_method`` and say, as plain data, how it ended.
+
+    The run stops waiting early when the program's own report shows it cannot
+    end (its helper is not a daemon). Whatever happened, the program is gone
+    when this returns.
+    """
+    program = ScriptRun(Path(folder), start_method)
+    try:
+        program.run(bound, give_up=lambda report: report.get("helper_daemon") is False)
+        report, marker = program.report(), program.job_marker()
+        helper_left = report is not None and running(report["helper"])
+    finally:
+        program.cleanup()
+    return {"report": report, "marker": marker, "helper_left": helper_left, "ended": program.ended,
+            "stalled": program.stalled, "output": program.output()}
+
+
+REPORT_TYPES = {"helper": int, "job": int, "helper_alive": bool, "job_alive": bool, "helper_daemon": bool}
+ENDING_TYPES = {"marker": (str, type(None)), "helper_left": (bool,), "ended": (bool,), "stalled": (bool,),
+                "output": (str,)}
+
+
+def checked_ending(ending) -> dict:
+    """``ending`` from run_program(), if it is one: exactly its keys, each of its exact type, else ValueError."""
+    if type(ending) is not dict or sorted(ending) != sorted([*ENDING_TYPES, "report"]) or any(
+            type(ending[key]) not in kinds for key, kinds in ENDING_TYPES.items()):
+        raise ValueError(f"the program's run could not say how the program ended "
+                         f"(it answered {type(ending).__name__})")
+    report = ending["report"]
+    if report is not None and (type(report) is not dict or sorted(report) != sorted(REPORT_TYPES) or any(
+            type(report[key]) is not kind for key, kind in REPORT_TYPES.items())):
+        raise ValueError(f"the program's report of its main code's end is not one "
+                         f"(it is {type(report).__name__})")
+    return ending
+
+
+def checked_report(heard, who: str) -> dict:
+    """A child's report from report(), if it is one: its pid (int), daemon flag (bool) and args (tuple)."""
+    if type(heard) is not dict or type(heard.get("pid")) is not int or type(heard.get("daemon")) is not bool \
+            or type(heard.get("args")) is not tuple:
+        raise ValueError(f"the {who} sent something that is not the test's report "
+                         f"(a {type(heard).__name__}): put nothing of your own on the test's queue")
+    return heard
