@@ -153,16 +153,10 @@ while _frame is not None:
 }
 
 
-# The answers the sandbox's bridge sends the judge, each rewritten by the ``_forge`` the code after it defines.
-FORGE_ANSWERS = '''
-import kata.sandbox.bridge as _bridge
-_perform = _bridge.perform
-_bridge.perform = lambda target, op, name, args, kwargs, ops: _forge(_perform(target, op, name, args, kwargs, ops))
-'''
-
 def bridge_answers(forged: str) -> str:
     """Code that makes the sandbox's bridge answer the judge ``forged``, an expression of what it would
-    have answered (``found``) and of the operation asked for (``op``, ``name``)."""
+    have answered (``found``) and of the operation asked for (``op``, ``name``); it may call a function
+    that the code after it defines."""
     return f'''
 import kata.sandbox.bridge as _bridge
 _perform = _bridge.perform
@@ -293,14 +287,10 @@ _support.is_held = lambda lock: int(_is_held(lock))
 import kata.contexts as _contexts
 _contexts.SpyContext.pool_sizes = lambda self: None
 ''', ["test_computing_tasks_run_in_distinct_processes_at_once"], "gil"),
-    "isinstance() of an executor answered with 1 instead of True": ('''
-import kata.sandbox.bridge as _bridge
-_perform = _bridge.perform
-def _perform_forged(target, op, name, args, kwargs, ops):
-    return 1 if op == "instance_of" else _perform(target, op, name, args, kwargs, ops)
-_bridge.perform = _perform_forged
-''', ["test_cpu_bound_work_gets_a_process_pool", "test_io_bound_work_gets_a_thread_pool"], "gil"),
-    "the gil pool tasks' meetings answered with 1 for met": (FORGE_ANSWERS + '''
+    "isinstance() of an executor answered with 1 instead of True": (bridge_answers(
+        '1 if op == "instance_of" else found'),
+        ["test_cpu_bound_work_gets_a_process_pool", "test_io_bound_work_gets_a_thread_pool"], "gil"),
+    "the gil pool tasks' meetings answered with 1 for met": (bridge_answers("_forge(found)") + '''
 def _forge(found):
     if type(found) is list:
         return [_forge(item) for item in found]
@@ -308,7 +298,7 @@ def _forge(found):
         return (found[0], found[1], int(found[2]))
     return found
 ''', ["test_computing_tasks_run_in_distinct_processes_at_once", "test_cpu_bound_work_gets_a_process_pool"], "gil"),
-    "the gil pool tasks' pids answered as strings": (FORGE_ANSWERS + '''
+    "the gil pool tasks' pids answered as strings": (bridge_answers("_forge(found)") + '''
 def _forge(found):
     if type(found) is list:
         return [_forge(item) for item in found]
@@ -316,7 +306,7 @@ def _forge(found):
         return (found[0], f"worker {found[1]}", found[2])
     return found
 ''', ["test_computing_tasks_run_in_distinct_processes_at_once", "test_cpu_bound_work_gets_a_process_pool"], "gil"),
-    "the gil pool tasks' results answered as lists": (FORGE_ANSWERS + '''
+    "the gil pool tasks' results answered as lists": (bridge_answers("_forge(found)") + '''
 def _forge(found):
     if type(found) is list:
         return [_forge(item) for item in found]
@@ -325,7 +315,7 @@ def _forge(found):
     return found
 ''', ["test_computing_tasks_run_in_distinct_processes_at_once",
       "test_the_pool_starts_its_processes_with_the_given_context", "test_cpu_bound_work_gets_a_process_pool"], "gil"),
-    "the gil pool's computed results answered as floats": (FORGE_ANSWERS + '''
+    "the gil pool's computed results answered as floats": (bridge_answers("_forge(found)") + '''
 def _forge(found):
     if type(found) is list and found and all(type(item) is int for item in found):
         return [float(item) for item in found]
