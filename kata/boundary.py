@@ -33,6 +33,14 @@ def is_a(obj, cls: type) -> bool:
     return answer
 
 
+def strict_bool(answer, question: str) -> bool:
+    """``answer``, if it is True or False; ``question`` ("whether the lock is held") says what it answers."""
+    if type(answer) is not bool:
+        raise ValueError(f"the test could not tell {question} (it was answered {type(answer).__name__}, "
+                         "not True or False)")
+    return answer
+
+
 class _SandboxFreeze:
     """The sandbox's frozen clock, moved on by the test as freezegun's is."""
 

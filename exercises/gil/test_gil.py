@@ -375,6 +375,6 @@ def test_gil_enabled_on_pythons_without_the_question(gil, probes):
 def test_gil_enabled_tells_the_truth_about_this_interpreter(gil, probes):
     # Asked in the process your module runs in: on a free-threaded build one process can have the GIL
     # turned back on (PYTHON_GIL=1, an extension module) while another has not.
-    expected = gil_probes.checked_gil(probes.gil_enabled_here())
+    expected = boundary.strict_bool(probes.gil_enabled_here(), "whether your module's process has the GIL")
     got = gil.gil_enabled()
     assert got is expected, f"on Python {sys.version.split()[0]} gil_enabled() returned {got!r}; expected {expected}"

@@ -65,7 +65,7 @@ def torn_writers(lines):
 
 def is_held(probes, lock):
     """Whether somebody holds a (non-recursive) lock, found out without keeping it."""
-    return probe.checked_held(probes.is_held(lock))
+    return boundary.strict_bool(probes.is_held(lock), "whether the lock is held")
 
 
 def new_window(probes, mp_context):

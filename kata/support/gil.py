@@ -107,14 +107,6 @@ def gil_enabled_here() -> bool:
     return build.gil_enabled()
 
 
-def checked_gil(answer) -> bool:
-    """gil_enabled_here()'s answer, if it is True or False."""
-    if type(answer) is not bool:
-        raise ValueError(f"the test could not tell whether your module's process has the GIL (it was "
-                         f"answered {type(answer).__name__}, not True or False)")
-    return answer
-
-
 def type_name(obj) -> str:
     """The name of ``obj``'s class, as the process that holds it knows it (a message names it)."""
     return type(obj).__name__

@@ -302,14 +302,6 @@ def checked(record, shape: dict, what: str) -> dict:
     return record
 
 
-def checked_held(answer) -> bool:
-    """is_held()'s answer, if it is True or False."""
-    if type(answer) is not bool:
-        raise ValueError(f"the test could not tell whether the lock is held (it was answered "
-                         f"{type(answer).__name__}, not True or False)")
-    return answer
-
-
 def _is_mine(lock) -> bool:
     try:
         return bool(lock._semlock._is_mine())
